@@ -1,0 +1,66 @@
+# sibao: `make demo` runs the platform on an embedded SQLite database; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/sibao
+DEMO_SEED ?= 2022
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo install install-test browser test test-pg test-sqlite lint check reqs messages vendor clean
+
+$(BIN)/sibao: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(BIN)/sibao
+
+$(VENV)/.test-installed: $(BIN)/sibao
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install-test: $(VENV)/.test-installed
+
+# Browser tests drive Debian's chromium; the CJK font keeps Chinese from rendering as boxes.
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then \
+		echo "installing chromium and fonts-wqy-microhei"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+demo: install
+	$(BIN)/sibao migrate --no-input -v 0
+	$(BIN)/sibao seed-demo --seed $(DEMO_SEED)
+	@echo "serving on http://$(HOST)/ (Ctrl-C stops the server and the worker)"
+	@trap 'kill 0' EXIT; $(BIN)/sibao db_worker >var/worker.log 2>&1 & \
+		$(BIN)/sibao runserver --noreload $(HOST)
+
+lint: install-test
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+
+check: install-test
+	$(BIN)/sibao check --fail-level WARNING
+	$(BIN)/sibao makemigrations --check --dry-run
+
+test-pg: install-test browser
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-postgresql.json
+
+test-sqlite: install-test browser
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-sqlite.json
+
+test: lint check test-pg test-sqlite
+
+reqs: install-test browser
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs.json
+
+messages: install
+	cd src/sibao && ../../$(BIN)/sibao makemessages -l en --no-obsolete && ../../$(BIN)/sibao compilemessages -l en
+
+vendor:
+	$(PYTHON) scripts/vendor_assets.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/reqs*.json

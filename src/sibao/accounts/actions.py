@@ -1,0 +1,173 @@
+import datetime
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sibao.accounts.access import can
+from sibao.accounts.models import ApiToken, RoleGrant, User
+from sibao.core import audit, rules
+
+
+def record_login_failure(username: str) -> User | None:
+    """Count a failed password; lock the account when the rule set's threshold is reached.
+
+    Returns the user if the name exists, so the caller can say when the lock ends.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            audit.record("auth.login_failed", note=f"unknown user name: {username[:64]}")
+            return None
+        ruleset = rules.current()
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+        user.refresh_from_db(fields=["failed_logins"])
+        changes = {"failed_logins": [user.failed_logins - 1, user.failed_logins]}
+        if user.failed_logins >= ruleset["login_max_failures"]:
+            user.locked_until = timezone.now() + datetime.timedelta(
+                minutes=ruleset["login_lockout_minutes"]
+            )
+            user.failed_logins = 0
+            user.save(update_fields=["locked_until", "failed_logins"])
+            audit.record(
+                "auth.locked", actor=None, obj=user, changes=changes, rule_version=ruleset.version
+            )
+        else:
+            audit.record(
+                "auth.login_failed", obj=user, changes=changes, rule_version=ruleset.version
+            )
+        return user
+
+
+def record_login_success(user: User) -> None:
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_logins", "locked_until"])
+    audit.record("auth.login", actor=user, obj=user)
+
+
+def record_logout(user: User) -> None:
+    audit.record("auth.logout", actor=user, obj=user)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str,
+    actor,
+    full_name: str = "",
+    phone: str = "",
+    region=None,
+    enterprise=None,
+) -> User:
+    """Create an account. Passwords go through the validators: no weak or default passwords."""
+    if actor is not None and not can(actor, User, "add"):
+        raise PermissionDenied("无权创建用户。")
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": "该用户名已存在。"})
+    user = User(
+        username=username, full_name=full_name, phone=phone, region=region, enterprise=enterprise
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        "accounts.create_user", actor=actor, obj=user, changes={"username": [None, username]}
+    )
+    return user
+
+
+@transaction.atomic
+def grant_role(
+    user: User, *, role: str, region, actor, industry=None, department=None, enterprise=None
+) -> RoleGrant:
+    if actor is not None and not can(actor, RoleGrant, "add"):
+        raise PermissionDenied("无权授予角色。")
+    grant = RoleGrant(
+        user=user,
+        role=role,
+        region=region,
+        industry=industry,
+        department=department,
+        enterprise=enterprise,
+        granted_by=actor,
+    )
+    grant.full_clean()
+    grant.save()
+    user._active_grants = None
+    audit.record(
+        "accounts.grant_role",
+        actor=actor,
+        obj=grant,
+        changes={"role": [None, role]},
+        region_code=region.code,
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant: RoleGrant, *, actor) -> None:
+    if not can(actor, RoleGrant, "change", grant):
+        raise PermissionDenied("无权撤销该授权。")
+    grant.is_active = False
+    grant.save(update_fields=["is_active"])
+    audit.record(
+        "accounts.revoke_grant",
+        actor=actor,
+        obj=grant,
+        changes={"is_active": [True, False]},
+        region_code=grant.region_id,
+    )
+
+
+@transaction.atomic
+def change_password(user: User, *, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": "原密码不正确。"})
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record("auth.change_password", actor=user, obj=user)
+
+
+@transaction.atomic
+def create_api_token(
+    user: User, *, name: str, actor, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A token for a system or device acting as ``user``. The key is shown once and not stored."""
+    if actor != user and not can(actor, User, "change", user):
+        raise PermissionDenied("无权为该用户创建令牌。")
+    if not name.strip():
+        raise ValidationError({"name": "请填写令牌用途。"})
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        prefix=key[3:11],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=timezone.now() + datetime.timedelta(days=days) if days else None,
+    )
+    audit.record("accounts.create_token", actor=actor, obj=user, note=token.name)
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor) -> None:
+    if actor != token.user and not can(actor, User, "change", token.user):
+        raise PermissionDenied("无权吊销该令牌。")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record("accounts.revoke_token", actor=actor, obj=token.user, note=token.name)
+
+
+def reveal_phone(user: User, *, actor) -> str:
+    """PLAT-03: the phone number in the clear, for one who may unmask it; the read is audited."""
+    if not can(actor, User, "unmask", user):
+        raise PermissionDenied("无权查看完整手机号。")
+    audit.record("personal_data.read", actor=actor, obj=user, note="phone")
+    return user.phone

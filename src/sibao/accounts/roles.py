@@ -1,0 +1,81 @@
+"""Roles and what each may do with each model.
+
+A grant (``RoleGrant``) gives a user one role over a region subtree, optionally narrowed to an
+industry, a department or an enterprise. Which actions a role allows on a model is this table:
+code, reviewed like code. Which rows the action reaches is the grant's scope (``core.scoping``).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HQ_LEADER = "hq_leader", _("指挥部领导")
+    HQ_OFFICE = "hq_office", _("指挥部办公室")
+    DEPARTMENT_STAFF = "department_staff", _("行业主管部门")
+    HEALTH_OFFICE = "health_office", _("卫健（疫情防控）")
+    LIAISON_CADRE = "liaison_cadre", _("包保干部")
+    ENTERPRISE_ADMIN = "enterprise_admin", _("企业防疫专班")
+    CHECKPOINT_OFFICER = "checkpoint_officer", _("检查站执勤人员")
+    LOGISTICS_COMPANY = "logistics_company", _("物流企业")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+
+
+VIEW = frozenset({"view"})
+VIEW_EXPORT = frozenset({"view", "export"})
+
+# model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
+# personal data in the clear (audited); "change_rules" a new rule-set version.
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.HQ_LEADER: {
+        "enterprises.enterprise": VIEW_EXPORT,
+        "accounts.user": VIEW,
+        "core.auditlog": VIEW,
+    },
+    Role.HQ_OFFICE: {
+        "enterprises.enterprise": frozenset({"view", "export", "add", "change"}),
+        "accounts.user": VIEW,
+        "core.auditlog": VIEW,
+        "core.rulesetversion": frozenset({"change_rules"}),
+    },
+    Role.DEPARTMENT_STAFF: {
+        "enterprises.enterprise": frozenset({"view", "export", "add", "change"}),
+    },
+    Role.HEALTH_OFFICE: {
+        "enterprises.enterprise": VIEW,
+        "accounts.user": frozenset({"view"}),
+    },
+    Role.LIAISON_CADRE: {
+        "enterprises.enterprise": VIEW,
+    },
+    Role.ENTERPRISE_ADMIN: {
+        "enterprises.enterprise": frozenset({"view", "change"}),
+    },
+    Role.CHECKPOINT_OFFICER: {},
+    Role.LOGISTICS_COMPANY: {},
+    Role.SYSTEM_ADMIN: {
+        "enterprises.enterprise": VIEW,
+        "accounts.user": frozenset({"view", "add", "change", "unmask"}),
+        "accounts.rolegrant": frozenset({"view", "add", "change"}),
+        "core.auditlog": VIEW_EXPORT,
+        "core.rulesetversion": frozenset({"change_rules"}),
+    },
+}
+
+# Privileged roles must pass a second factor (MLPS 2.0 level 3: two-factor for privileged users;
+# health staff read health data).
+REQUIRES_TWO_FACTOR = frozenset({Role.SYSTEM_ADMIN, Role.HEALTH_OFFICE})
+
+# What a grant of the role must name besides its region.
+REQUIRED_TARGET = {
+    Role.DEPARTMENT_STAFF: "department",
+    Role.ENTERPRISE_ADMIN: "enterprise",
+    Role.LIAISON_CADRE: "enterprise",
+}
+
+# Roles whose rule-set changes are accepted only from a province-wide grant.
+PROVINCE_ONLY_ACTIONS = {"change_rules"}
+
+
+def role_allows(role: str, model_label: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, {}).get(model_label, frozenset())

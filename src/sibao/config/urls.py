@@ -1,0 +1,15 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from sibao.config import api_urls
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include((api_urls.router.urls, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("sibao.core.urls")),
+    path("accounts/", include("sibao.accounts.urls")),
+    path("", include("sibao.regions.urls")),
+    path("enterprises/", include("sibao.enterprises.urls")),
+]

@@ -1,0 +1,5 @@
+from sibao.core.navigation import navigation_for
+
+
+def navigation(request):
+    return {"nav_items": navigation_for(request) if hasattr(request, "user") else []}

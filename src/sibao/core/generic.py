@@ -1,0 +1,82 @@
+"""Base views. Every page that shows scoped rows gets them from ``visible_to`` here, nowhere else."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.views.generic import DetailView, ListView
+
+from sibao.accounts.access import can, has_any_grant
+
+
+class GrantRequiredMixin:
+    """Signed in (else to the login page) and holding at least one active role grant (else 403).
+
+    ``permission = (Model, "action")`` additionally requires that some grant allows the action.
+    """
+
+    permission: tuple | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not has_any_grant(request.user):
+            raise PermissionDenied("您的账户尚未授予角色，请联系系统管理员。")
+        if self.permission is not None and not can(request.user, *self.permission):
+            raise PermissionDenied("您的角色无权访问此页面。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class FilteredListView(GrantRequiredMixin, ListView):
+    """A filtered, paginated list; HTMX requests get only the table partial.
+
+    Subclasses give ``get_base_queryset``; reference data (regions, HQs) is not scoped, rows that
+    belong to a jurisdiction come through ``ScopedListView``.
+    """
+
+    filterset_class = None
+    paginate_by = 50
+    partial_template_name: str | None = None
+
+    def get_base_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        queryset = self.get_base_queryset()
+        self.filterset = None
+        if self.filterset_class is not None:
+            self.filterset = self.filterset_class(
+                self.request.GET or None, queryset=queryset, request=self.request
+            )
+            if self.filterset.is_bound:
+                queryset = self.filterset.qs
+        return queryset
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and self.partial_template_name:
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filterset"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class ScopedListView(FilteredListView):
+    """Rows of a scoped model, only those ``visible_to`` the user for ``action``."""
+
+    action = "view"
+
+    def get_base_queryset(self):
+        return self.model.objects.visible_to(self.request.user, self.action)
+
+
+class ScopedDetailView(GrantRequiredMixin, DetailView):
+    """Out of scope answers 404, exactly like a missing object."""
+
+    action = "view"
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user, self.action)

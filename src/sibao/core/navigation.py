@@ -1,0 +1,47 @@
+"""The main navigation: each entry shows only to users whose grants allow its permission."""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from sibao.accounts.access import can, has_any_grant
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: tuple[str, str] | None = None  # (model label, action)
+    icon: str = ""
+
+    def allowed(self, user) -> bool:
+        if self.permission is None:
+            return True
+        model = apps.get_model(self.permission[0])
+        return can(user, model, self.permission[1])
+
+
+NAV_ITEMS = (
+    NavItem(_("首页"), "core:home"),
+    NavItem(_("企业（项目）"), "enterprises:enterprise_list", ("enterprises.enterprise", "view")),
+    NavItem(_("行政区划"), "regions:region_list"),
+    NavItem(_("组织机构"), "regions:headquarters_list"),
+    NavItem(_("用户"), "accounts:user_list", ("accounts.user", "view")),
+    NavItem(_("审计日志"), "core:audit_list", ("core.auditlog", "view")),
+    NavItem(_("规则参数"), "core:rule_list"),
+)
+
+
+def navigation_for(request) -> list[dict]:
+    user = request.user
+    if not has_any_grant(user):
+        return []
+    items = []
+    for item in NAV_ITEMS:
+        if item.allowed(user):
+            url = reverse(item.url_name)
+            is_active = request.path == url if url == "/" else request.path.startswith(url)
+            items.append({"label": item.label, "url": url, "is_active": is_active})
+    return items

@@ -1,0 +1,384 @@
+"""The rule set (PLAT-05): every policy parameter, its default, unit and source in the seed.
+
+Values live in ``RuleSetVersion`` rows; this catalogue says what parameters exist. A parameter
+added to the catalogue later gets its default in a new version at the next migrate, so that a
+version number always names one complete set of values.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    default: object
+    kind: str  # int | decimal | date | time
+    unit: str
+    source: str  # the seed's section, e.g. "D2 二(一)"
+    label: str
+    group: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def parse(self, raw) -> object:
+        """The typed value of ``raw`` (a form or JSON value); ValueError with a Chinese message."""
+        text = str(raw).strip()
+        if text == "":
+            raise ValueError(_("请填写参数值。"))
+        try:
+            if self.kind == "int":
+                value = int(text)
+            elif self.kind == "decimal":
+                value = Decimal(text)
+            elif self.kind == "date":
+                return datetime.date.fromisoformat(text).isoformat()
+            elif self.kind == "time":
+                return datetime.time.fromisoformat(text).strftime("%H:%M")
+            else:
+                return text
+        except (ValueError, InvalidOperation):
+            kinds = {
+                "int": _("整数"),
+                "decimal": _("数字"),
+                "date": _("日期（YYYY-MM-DD）"),
+                "time": _("时间（HH:MM）"),
+            }
+            raise ValueError(_("参数值应为%(kind)s。") % {"kind": kinds[self.kind]}) from None
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(_("参数值不能小于 %(min)s。") % {"min": self.minimum})
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(_("参数值不能大于 %(max)s。") % {"max": self.maximum})
+        return str(value) if isinstance(value, Decimal) else value
+
+
+G_WHITELIST = _("白名单")
+G_TESTING = _("核酸检测")
+G_ARRIVAL = _("入豫人员")
+G_INCIDENT = _("应急处置")
+G_LOGISTICS = _("物流")
+G_SUPPORT = _("政策助力")
+G_DISPATCH = _("调度")
+G_SECURITY = _("安全")
+G_RETENTION = _("数据保留")
+
+P = Parameter
+PARAMETERS: tuple[Parameter, ...] = (
+    P(
+        "coverage_target_pct",
+        70,
+        "int",
+        "%",
+        "D1 二(一)",
+        _("白名单产值（投资额）覆盖率目标"),
+        G_WHITELIST,
+        0,
+        100,
+    ),
+    P(
+        "first_batch_due",
+        "2022-05-31",
+        "date",
+        "",
+        "D1 二(二)",
+        _("第一批名单公布期限"),
+        G_WHITELIST,
+    ),
+    P("coverage_due", "2022-06-30", "date", "", "D1 二(二)", _("覆盖率达标期限"), G_WHITELIST),
+    P("nat_interval_hours", 48, "int", "h", "D2 二(一)", _("常态化核酸检测间隔"), G_TESTING, 1),
+    P(
+        "nat_interval_hours_mobile_post",
+        24,
+        "int",
+        "h",
+        "D2 二(一)",
+        _("流动性、接触性岗位核酸检测间隔"),
+        G_TESTING,
+        1,
+    ),
+    P(
+        "nat_interval_hours_emergency",
+        24,
+        "int",
+        "h",
+        "D2 三(三)",
+        _("应急状态（闭环）核酸检测间隔"),
+        G_TESTING,
+        1,
+    ),
+    P(
+        "sampling_house_staff_threshold",
+        1000,
+        "int",
+        _("人"),
+        "D2 二(一)",
+        _("鼓励自建核酸采样屋的用工规模"),
+        G_TESTING,
+        1,
+    ),
+    P(
+        "sampling_house_subsidy_pct",
+        50,
+        "int",
+        "%",
+        "D2 二(一)",
+        _("采样屋购置补贴比例"),
+        G_SUPPORT,
+        0,
+        100,
+    ),
+    P(
+        "sampling_house_province_share",
+        7,
+        "int",
+        "",
+        "D2 二(一)",
+        _("采样屋补贴省级分担份数（省:市县）"),
+        G_SUPPORT,
+        0,
+        10,
+    ),
+    P(
+        "sampling_house_local_share",
+        3,
+        "int",
+        "",
+        "D2 二(一)",
+        _("采样屋补贴市县分担份数（省:市县）"),
+        G_SUPPORT,
+        0,
+        10,
+    ),
+    P(
+        "sampling_house_due_urban",
+        "2022-05-31",
+        "date",
+        "",
+        "D2 二(一)",
+        _("主城区采样屋布设期限"),
+        G_TESTING,
+    ),
+    P(
+        "sampling_house_due_county",
+        "2022-06-30",
+        "date",
+        "",
+        "D2 二(一)",
+        _("县（市）采样屋布设期限"),
+        G_TESTING,
+    ),
+    P(
+        "arrival_nat_within_hours",
+        24,
+        "int",
+        "h",
+        "D2 二(四)",
+        _("入豫人员落地核酸时限"),
+        G_ARRIVAL,
+        1,
+    ),
+    P(
+        "arrival_isolation_days",
+        7,
+        "int",
+        _("天"),
+        "D2 二(四)",
+        _("中高风险地区来豫人员集中隔离天数"),
+        G_ARRIVAL,
+        0,
+    ),
+    P("pooled_retest_hours", 6, "int", "h", "D2 三(七)", _("混检阳性单采复核时限"), G_INCIDENT, 1),
+    P(
+        "silent_period_tests_per_day",
+        1,
+        "int",
+        _("次/天"),
+        "D2 三(七)",
+        _("静默期每日检测次数"),
+        G_INCIDENT,
+        1,
+    ),
+    P(
+        "shutdown_max_days",
+        3,
+        "int",
+        _("天"),
+        "D1 四(三)",
+        _("白名单企业停工停产最长天数"),
+        G_INCIDENT,
+        1,
+    ),
+    P(
+        "emergency_advance_notice_hours",
+        24,
+        "int",
+        "h",
+        "D2 三(三)",
+        _("转入闭环前提前通知时长"),
+        G_INCIDENT,
+        0,
+    ),
+    P(
+        "checkpoint_nat_valid_hours",
+        48,
+        "int",
+        "h",
+        "D2 三(五)",
+        _("司乘人员核酸阴性证明有效期"),
+        G_LOGISTICS,
+        1,
+    ),
+    P(
+        "workorder_sign_working_days",
+        1,
+        "int",
+        _("工作日"),
+        "D1 八(二)",
+        _("工单签收时限"),
+        G_DISPATCH,
+        1,
+    ),
+    P(
+        "workorder_reply_working_days",
+        5,
+        "int",
+        _("工作日"),
+        "D1 八(二)",
+        _("一般工单办理时限"),
+        G_DISPATCH,
+        1,
+    ),
+    P(
+        "login_max_failures",
+        5,
+        "int",
+        _("次"),
+        "GB/T 22239-2019",
+        _("连续登录失败锁定阈值"),
+        G_SECURITY,
+        1,
+        20,
+    ),
+    P(
+        "login_lockout_minutes",
+        15,
+        "int",
+        "min",
+        "GB/T 22239-2019",
+        _("登录锁定时长"),
+        G_SECURITY,
+        1,
+    ),
+    P(
+        "password_min_length",
+        12,
+        "int",
+        _("字符"),
+        "GB/T 22239-2019",
+        _("密码最小长度"),
+        G_SECURITY,
+        8,
+        128,
+    ),
+    P("session_idle_minutes", 30, "int", "min", "GB/T 22239-2019", _("空闲超时"), G_SECURITY, 1),
+    P(
+        "session_absolute_hours",
+        12,
+        "int",
+        "h",
+        "GB/T 22239-2019",
+        _("会话最长时长"),
+        G_SECURITY,
+        1,
+        12,
+    ),
+    P(
+        "audit_retention_days",
+        184,
+        "int",
+        _("天"),
+        "GB/T 22239-2019",
+        _("审计日志保存期"),
+        G_RETENTION,
+        184,
+    ),
+    P("scan_retention_days", 21, "int", _("天"), "PIPL", _("扫码记录保存期"), G_RETENTION, 1),
+    P(
+        "test_result_retention_days",
+        21,
+        "int",
+        _("天"),
+        "PIPL",
+        _("核酸结果保存期"),
+        G_RETENTION,
+        1,
+    ),
+)
+BY_KEY = {p.key: p for p in PARAMETERS}
+
+
+class RuleSet:
+    """The values of one version, read as ``rules["nat_interval_hours"]``."""
+
+    def __init__(self, version: int, values: dict):
+        self.version = version
+        self._values = values
+
+    def __getitem__(self, key: str):
+        parameter = BY_KEY[key]  # an unknown key is a programming error: fail loudly
+        value = self._values.get(key, parameter.default)
+        return Decimal(value) if parameter.kind == "decimal" else value
+
+    def items(self):
+        return [(p, self[p.key]) for p in PARAMETERS]
+
+
+def defaults() -> dict:
+    return {p.key: p.default for p in PARAMETERS}
+
+
+def current() -> RuleSet:
+    """The newest version (one indexed query); version 0 means the catalogue defaults."""
+    from sibao.core.models import RuleSetVersion
+
+    latest = RuleSetVersion.objects.order_by("-number").only("number", "values").first()
+    if latest is None:
+        return RuleSet(0, defaults())
+    return RuleSet(latest.number, latest.values)
+
+
+def at_version(number: int) -> RuleSet:
+    from sibao.core.models import RuleSetVersion
+
+    if number == 0:
+        return RuleSet(0, defaults())
+    row = RuleSetVersion.objects.get(number=number)
+    return RuleSet(row.number, row.values)
+
+
+@transaction.atomic
+def ensure_complete(*, reason: str = "") -> int:
+    """Write a version that contains every catalogued parameter, if the newest one lacks any.
+
+    Runs after migrate; returns the current version number.
+    """
+    from sibao.core.models import RuleSetVersion
+
+    latest = RuleSetVersion.objects.select_for_update().order_by("-number").first()
+    values = dict(latest.values) if latest else {}
+    missing = {k: v for k, v in defaults().items() if k not in values}
+    if latest is not None and not missing:
+        return latest.number
+    values.update(missing)
+    number = (latest.number if latest else 0) + 1
+    RuleSetVersion.objects.create(
+        number=number,
+        values=values,
+        reason=reason
+        or ("初始规则集" if latest is None else "新增参数：" + "、".join(sorted(missing))),
+    )
+    return number

@@ -1,0 +1,17 @@
+from django import template
+from django.utils.http import urlencode
+
+from sibao.core.masking import mask_id_number, mask_name, mask_phone
+
+register = template.Library()
+
+register.filter("mask_phone", mask_phone)
+register.filter("mask_id_number", mask_id_number)
+register.filter("mask_name", mask_name)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page: int) -> str:
+    """The current list URL with its filters, at another page."""
+    base = context.get("query_without_page", "")
+    return "?" + (base + "&" if base else "") + urlencode({"page": page})

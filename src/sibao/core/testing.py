@@ -1,0 +1,79 @@
+"""Small explicit builders and personas for tests (no opaque fixtures)."""
+
+import itertools
+
+from stdnum.cn import uscc
+
+from sibao.accounts import actions as account_actions
+from sibao.accounts.models import User
+from sibao.accounts.roles import Role
+from sibao.enterprises.models import Enterprise
+from sibao.regions.models import Department, IndustryDomain, Region
+
+PASSWORD = "Correct-Horse-Battery-42"
+_counter = itertools.count(1)
+
+
+def credit_code(n: int | None = None, region: str = "410100") -> str:
+    """A valid 统一社会信用代码: 91 (enterprise), the region, a serial, the check digit."""
+    n = next(_counter) if n is None else n
+    body = f"91{region[:6]:0<6}{n:09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def make_enterprise(region: str = "410102", industry: str = "industry", **fields) -> Enterprise:
+    n = next(_counter)
+    values = {
+        "credit_code": credit_code(n, region),
+        "name": f"测试企业{n}有限公司",
+        "region": Region.objects.get(code=region),
+        "industry": IndustryDomain.objects.get(code=industry),
+        "output_value": 10000,
+        "employees": 100,
+    }
+    values.update(fields)
+    return Enterprise.objects.create(**values)
+
+
+def make_user(
+    role: str | None = None,
+    region: str = "410102",
+    *,
+    enterprise=None,
+    department_kind: str | None = None,
+    username: str | None = None,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
+    """A user with one grant of ``role`` over ``region`` (none when ``role`` is None)."""
+    username = username or f"user{next(_counter)}"
+    user = User.objects.create_user(
+        username=username, password=password, region=Region.objects.get(code=region), **fields
+    )
+    if role is not None:
+        department = None
+        if role == Role.DEPARTMENT_STAFF:
+            department = Department.objects.get(
+                region_id=region, kind=department_kind or "industry_it"
+            )
+        account_actions.grant_role(
+            user,
+            role=role,
+            region=Region.objects.get(code=region),
+            actor=None,
+            enterprise=enterprise,
+            department=department,
+        )
+    return user
+
+
+def ensure_departments(*regions: str) -> None:
+    """Departments for the given regions only (the full set is slow to build per test)."""
+    from sibao.regions.actions import DEPARTMENT_NAMES, _department_name
+
+    for code in regions:
+        region = Region.objects.get(code=code)
+        for kind in DEPARTMENT_NAMES:
+            name = _department_name(region, kind)
+            if name:
+                Department.objects.get_or_create(region=region, kind=kind, defaults={"name": name})

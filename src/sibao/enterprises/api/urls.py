@@ -1,0 +1,5 @@
+from sibao.enterprises.api import views
+
+
+def register(router):
+    router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")

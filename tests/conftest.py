@@ -1,0 +1,52 @@
+import pytest
+from django.test import Client
+
+from sibao.accounts.roles import Role
+from sibao.core.testing import PASSWORD, ensure_departments, make_enterprise, make_user
+
+OWN_COUNTY = "410102"  # 郑州市中原区
+OTHER_COUNTY = "410202"  # 开封市龙亭区
+
+
+@pytest.fixture
+def departments(db):
+    ensure_departments("41", "4101", OWN_COUNTY, "4102", OTHER_COUNTY)
+
+
+@pytest.fixture
+def own_enterprise(db):
+    return make_enterprise(region=OWN_COUNTY, name="中原测试机械有限公司")
+
+
+@pytest.fixture
+def other_enterprise(db):
+    return make_enterprise(region=OTHER_COUNTY, name="龙亭测试食品有限公司", industry="commerce")
+
+
+@pytest.fixture
+def login():
+    """``login(user)`` -> a test client signed in through the real login form."""
+
+    def _login(user, password=PASSWORD):
+        client = Client()
+        response = client.post(
+            "/accounts/login/", {"username": user.username, "password": password}
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def personas(db, own_enterprise, other_enterprise, departments):
+    """The shared personas: anonymous, no grant, other county, own county, the unit's own admin."""
+    return {
+        "anonymous": None,
+        "no_grant": make_user(None, OWN_COUNTY, username="nogrant"),
+        "other_county": make_user(Role.HQ_OFFICE, OTHER_COUNTY, username="other_county"),
+        "own_county": make_user(Role.HQ_OFFICE, OWN_COUNTY, username="own_county"),
+        "enterprise_admin": make_user(
+            Role.ENTERPRISE_ADMIN, OWN_COUNTY, enterprise=own_enterprise, username="ent_admin"
+        ),
+    }
