@@ -2,10 +2,20 @@ import pytest
 from django.test import Client
 
 from sibao.accounts.roles import Role
-from sibao.core.testing import PASSWORD, ensure_departments, make_enterprise, make_user
+from sibao.core.testing import (
+    OTHER_COUNTY,
+    OWN_COUNTY,
+    PASSWORD,
+    ensure_departments,
+    make_enterprise,
+    make_user,
+)
 
-OWN_COUNTY = "410102"  # 郑州市中原区
-OTHER_COUNTY = "410202"  # 开封市龙亭区
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is deliberately slow; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -10,17 +10,23 @@ from sibao.accounts.access import can, has_any_grant
 class GrantRequiredMixin:
     """Signed in (else to the login page) and holding at least one active role grant (else 403).
 
-    ``permission = (Model, "action")`` additionally requires that some grant allows the action.
+    ``permission = (Model, "action")`` additionally requires that some grant allows the action;
+    scoped views require their own model and action by default, so a role that may never see a
+    model gets 403, and a row outside the user's scope gets 404.
     """
 
     permission: tuple | None = None
+
+    def get_permission(self) -> tuple | None:
+        return self.permission
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not has_any_grant(request.user):
             raise PermissionDenied("您的账户尚未授予角色，请联系系统管理员。")
-        if self.permission is not None and not can(request.user, *self.permission):
+        permission = self.get_permission()
+        if permission is not None and not can(request.user, *permission):
             raise PermissionDenied("您的角色无权访问此页面。")
         return super().dispatch(request, *args, **kwargs)
 
@@ -69,6 +75,9 @@ class ScopedListView(FilteredListView):
 
     action = "view"
 
+    def get_permission(self):
+        return self.permission or (self.model, self.action)
+
     def get_base_queryset(self):
         return self.model.objects.visible_to(self.request.user, self.action)
 
@@ -77,6 +86,9 @@ class ScopedDetailView(GrantRequiredMixin, DetailView):
     """Out of scope answers 404, exactly like a missing object."""
 
     action = "view"
+
+    def get_permission(self):
+        return self.permission or (self.model, self.action)
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user, self.action)

@@ -11,6 +11,8 @@ from sibao.enterprises.models import Enterprise
 from sibao.regions.models import Department, IndustryDomain, Region
 
 PASSWORD = "Correct-Horse-Battery-42"
+OWN_COUNTY = "410102"  # 郑州市中原区: the personas' own county
+OTHER_COUNTY = "410202"  # 开封市龙亭区: another city's county
 _counter = itertools.count(1)
 
 

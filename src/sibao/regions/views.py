@@ -73,8 +73,10 @@ class HeadquartersListView(FilteredListView):
     template_name = "regions/headquarters_list.html"
 
     def get_base_queryset(self):
-        return Headquarters.objects.select_related("region").annotate(
-            group_count=Count("working_groups")
+        return (
+            Headquarters.objects.select_related("region")
+            .annotate(group_count=Count("working_groups"))
+            .order_by("region_id")
         )
 
     def get_context_data(self, **kwargs):
