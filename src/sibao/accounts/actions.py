@@ -6,9 +6,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sibao.accounts.access import can
+from sibao.accounts.access import allowing_grants, can
 from sibao.accounts.models import ApiToken, RoleGrant, User
 from sibao.core import audit, rules
+
+
+def _manages(actor, model_label: str, action: str, region) -> bool:
+    """An account manager acts only inside the region subtree of their own grant."""
+    code = region.code if region is not None else ""
+    return any(code.startswith(g.region_id) for g in allowing_grants(actor, model_label, action))
 
 
 def record_login_failure(username: str) -> User | None:
@@ -19,7 +25,9 @@ def record_login_failure(username: str) -> User | None:
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         if user is None:
-            audit.record("auth.login_failed", note=f"unknown user name: {username[:64]}")
+            # platform-level event: filed under the province so that system admins see it
+            audit.record("auth.login_failed", note=f"unknown user name: {username[:64]}",
+                         region_code="41")
             return None
         ruleset = rules.current()
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
@@ -65,8 +73,8 @@ def create_user(
     enterprise=None,
 ) -> User:
     """Create an account. Passwords go through the validators: no weak or default passwords."""
-    if actor is not None and not can(actor, User, "add"):
-        raise PermissionDenied("无权创建用户。")
+    if actor is not None and not _manages(actor, "accounts.user", "add", region):
+        raise PermissionDenied("无权在该辖区创建用户。")
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": "该用户名已存在。"})
     user = User(
@@ -86,8 +94,8 @@ def create_user(
 def grant_role(
     user: User, *, role: str, region, actor, industry=None, department=None, enterprise=None
 ) -> RoleGrant:
-    if actor is not None and not can(actor, RoleGrant, "add"):
-        raise PermissionDenied("无权授予角色。")
+    if actor is not None and not _manages(actor, "accounts.rolegrant", "add", region):
+        raise PermissionDenied("无权授予角色：目标辖区超出您的管理范围。")
     grant = RoleGrant(
         user=user,
         role=role,

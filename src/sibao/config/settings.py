@@ -122,9 +122,9 @@ MIDDLEWARE = [
     "sibao.core.context.RequestContextMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "sibao.accounts.middleware.SessionLimitsMiddleware",
     "sibao.accounts.middleware.TwoFactorRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -212,6 +212,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DepartmentKindEnum": "sibao.regions.models.DepartmentKind",
+        "WorkingGroupKindEnum": "sibao.regions.models.WorkingGroupKind",
+        "EnterpriseKindEnum": "sibao.enterprises.models.EnterpriseKind",
+        "RegionLevelEnum": "sibao.regions.models.RegionLevel",
+    },
     "SERVE_PERMISSIONS": ["sibao.core.api.permissions.HasRoleGrant"],
 }
 

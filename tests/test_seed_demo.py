@@ -1,0 +1,239 @@
+"""``sibao seed-demo`` and ``sibao demo-totp``: the synthetic demo province and its accounts."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from stdnum.cn import uscc
+
+from sibao.accounts.models import RoleGrant, User
+from sibao.accounts.roles import REQUIRES_TWO_FACTOR, Role
+from sibao.core.models import AuditLog
+from sibao.enterprises.models import Enterprise, EnterpriseKind
+from sibao.regions.models import (
+    Department,
+    Headquarters,
+    IndustryDomain,
+    Region,
+    WorkingGroup,
+    WorkingGroupKind,
+)
+
+ENTERPRISES = 60
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # PBKDF2 at Django's cost takes most of a second per account; the flow is the same with MD5.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*args) -> str:
+    out = io.StringIO()
+    call_command("seed-demo", "--enterprises", str(ENTERPRISES), *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_accounts(output: str) -> dict[str, tuple[str, str, str]]:
+    """username -> (role label, region, password), from the printed table."""
+    accounts, in_table = {}, False
+    for line in output.splitlines():
+        cells = line.split()
+        if cells == ["角色", "区划", "用户名", "密码"]:
+            in_table = True
+        elif not cells:
+            in_table = False
+        elif in_table:
+            label, region, username, password = cells
+            accounts[username] = (label, region, password)
+    return accounts
+
+
+def totp_code(username: str) -> str:
+    out = io.StringIO()
+    call_command("demo-totp", username, stdout=out)
+    return out.getvalue().strip()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("ORG-03")
+def test_every_role_has_a_demo_account_with_an_active_grant():
+    output = seed()
+    accounts = printed_accounts(output)
+    assert len(accounts) == 14
+
+    grants = RoleGrant.objects.filter(user__username__startswith="demo-", is_active=True)
+    assert {g.role for g in grants} == set(Role.values)
+    for grant in grants.select_related("user", "region", "department", "enterprise"):
+        user = grant.user
+        label, region_name, _password = accounts[user.username]
+        assert label == Role(grant.role).label
+        assert region_name == grant.region.name
+        assert user.region_id == grant.region_id
+        assert user.full_name and user.phone.isdigit() and len(user.phone) == 11
+        if grant.role == Role.DEPARTMENT_STAFF:
+            assert grant.department.region_id == grant.region_id
+        if grant.role in (Role.ENTERPRISE_ADMIN, Role.LIAISON_CADRE):
+            assert grant.enterprise.region_id == "410102"
+        if grant.role == Role.ENTERPRISE_ADMIN:
+            assert user.enterprise == grant.enterprise
+        assert user.totpdevice_set.filter(name="demo", confirmed=True).exists() == (
+            grant.role in REQUIRES_TWO_FACTOR
+        )
+
+    hq_levels = {
+        (g.role, g.region_id) for g in grants if g.role in (Role.HQ_LEADER, Role.HQ_OFFICE)
+    }
+    assert hq_levels == {
+        (role, code)
+        for role in (Role.HQ_LEADER, Role.HQ_OFFICE)
+        for code in ("41", "4101", "410102")
+    }
+    departments = {
+        (g.department.region_id, g.department.kind)
+        for g in grants.select_related("department")
+        if g.role == Role.DEPARTMENT_STAFF
+    }
+    assert departments == {("41", "industry_it"), ("4101", "commerce")}
+    # created through the audited actions
+    assert AuditLog.objects.filter(action="accounts.create_user").count() == 14
+    assert AuditLog.objects.filter(action="accounts.grant_role").count() == 14
+    for username in accounts:
+        if User.objects.get(username=username).requires_two_factor:
+            assert f"sibao demo-totp {username}" in output
+
+
+@pytest.mark.django_db
+@pytest.mark.req("ORG-02")
+def test_organisations_are_created_at_every_level():
+    seed()
+    administrative = Region.objects.filter(is_statistical_zone=False)
+    assert Headquarters.objects.count() == administrative.count()
+    for code in ("41", "4101", "410102", "419001"):
+        hq = Headquarters.objects.get(region_id=code)
+        assert hq.office_name
+        assert {g.kind for g in hq.working_groups.all()} == set(WorkingGroupKind.values)
+        assert Department.objects.filter(region_id=code, kind="industry_it").exists()
+    assert WorkingGroup.objects.filter(lead_department__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.req("WL-01")
+def test_enterprises_have_valid_credit_codes_industries_and_regions():
+    seed()
+    enterprises = list(Enterprise.objects.select_related("region__parent__parent"))
+    assert len(enterprises) == ENTERPRISES
+    assert len({e.credit_code for e in enterprises}) == ENTERPRISES
+    assert len({e.name for e in enterprises}) == ENTERPRISES
+    for e in enterprises:
+        assert uscc.is_valid(e.credit_code), e.credit_code
+        assert e.credit_code.startswith("91" + e.region_id)
+        assert e.region.level in ("county", "city") and e.region.code.startswith("41")
+        assert not e.region.children.exists()
+        assert e.address.startswith(e.region.full_name)
+        assert e.sub_type and e.contact_name and len(e.contact_phone) == 11
+        e.full_clean()
+        if e.industry_id == "key_project":
+            assert e.kind == EnterpriseKind.PROJECT and e.investment > 0
+        else:
+            assert e.kind == EnterpriseKind.ENTERPRISE and 2000 <= e.output_value <= 5_000_000
+    assert {e.industry_id for e in enterprises} == set(
+        IndustryDomain.objects.values_list("code", flat=True)
+    )
+    # spread over the province, 郑州 weighted more, zones included only as a part
+    cities = {e.region_id[:4] for e in enterprises}
+    assert len(cities) >= 10
+    assert sum(e.region_id.startswith("4101") for e in enterprises) >= 5
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_data_and_reset_recreates_it():
+    def snapshot(output):
+        return (
+            sorted(printed_accounts(output).items()),
+            sorted(Enterprise.objects.values_list("credit_code", "name", "region_id")),
+            sorted(
+                User.objects.filter(username__startswith="demo-").values_list(
+                    "username", "full_name", "phone"
+                )
+            ),
+        )
+
+    first = snapshot(seed("--seed", "7"))
+    audit_rows = AuditLog.objects.count()
+    output = seed("--seed", "7", "--reset")
+    assert "已删除演示账户 14 个、演示企业 60 家" in output
+    assert snapshot(output) == first
+    assert AuditLog.objects.count() > audit_rows  # the audit trail is kept and grows
+
+    other = snapshot(seed("--seed", "8", "--reset"))
+    assert other[0] != first[0] and other[1] != first[1]
+    assert Enterprise.objects.count() == ENTERPRISES
+
+
+@pytest.mark.django_db
+def test_a_second_run_without_reset_creates_nothing():
+    seed()
+    counts = (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count())
+    output = seed()
+    assert "演示数据已存在" in output and "--reset" in output
+    assert printed_accounts(output) == {}
+    assert (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_a_failure_leaves_nothing_half_seeded(monkeypatch):
+    from sibao.accounts import actions
+
+    original = actions.grant_role
+    calls = []
+
+    def failing_grant(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("boom")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "grant_role", failing_grant)
+    with pytest.raises(RuntimeError):
+        seed()
+    assert not Enterprise.objects.exists()
+    assert not User.objects.filter(username__startswith="demo-").exists()
+
+
+@pytest.mark.django_db
+def test_too_few_enterprises_is_refused():
+    with pytest.raises(CommandError):
+        call_command("seed-demo", "--enterprises", "3", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+@pytest.mark.req("ORG-03")
+def test_every_printed_account_can_log_in_and_privileged_ones_pass_the_second_factor():
+    accounts = printed_accounts(seed())
+    for username, (_label, _region, password) in accounts.items():
+        client = Client()
+        response = client.post("/accounts/login/", {"username": username, "password": password})
+        assert response.status_code == 302, (username, response.content.decode()[:300])
+        user = User.objects.get(username=username)
+        if not user.requires_two_factor:
+            continue
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/two-factor/")
+        response = client.post("/accounts/two-factor/", {"token": totp_code(username), "next": "/"})
+        assert response.status_code == 302 and response["Location"] == "/"
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_totp_refuses_accounts_without_a_demo_device():
+    seed()
+    code = totp_code("demo-system-admin")
+    assert len(code) == 6 and code.isdigit()
+    with pytest.raises(CommandError, match="演示"):
+        call_command("demo-totp", "demo-province-leader", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("demo-totp", "nobody", stdout=io.StringIO())
