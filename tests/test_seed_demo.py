@@ -152,7 +152,9 @@ def test_enterprises_have_valid_credit_codes_industries_and_regions():
 def test_same_seed_gives_the_same_data_and_reset_recreates_it():
     def snapshot(output):
         return (
-            sorted(printed_accounts(output).items()),
+            sorted(
+                (u, label, region) for u, (label, region, _pw) in printed_accounts(output).items()
+            ),
             sorted(Enterprise.objects.values_list("credit_code", "name", "region_id")),
             sorted(
                 User.objects.filter(username__startswith="demo-").values_list(
@@ -161,15 +163,19 @@ def test_same_seed_gives_the_same_data_and_reset_recreates_it():
             ),
         )
 
-    first = snapshot(seed("--seed", "7"))
+    first_output = seed("--seed", "7")
+    first = snapshot(first_output)
+    printed_passwords_of_first = printed_accounts(first_output)["demo-system-admin"][2]
     audit_rows = AuditLog.objects.count()
     output = seed("--seed", "7", "--reset")
     assert "已删除演示账户 14 个、演示企业 60 家" in output
     assert snapshot(output) == first
+    # passwords are never derived from the seed
+    assert printed_accounts(output)["demo-system-admin"][2] != printed_passwords_of_first
     assert AuditLog.objects.count() > audit_rows  # the audit trail is kept and grows
 
     other = snapshot(seed("--seed", "8", "--reset"))
-    assert other[0] != first[0] and other[1] != first[1]
+    assert other[1] != first[1] and other[2] != first[2]
     assert Enterprise.objects.count() == ENTERPRISES
 
 
