@@ -10,9 +10,11 @@ def test_an_action_is_recorded_with_who_role_what_changes_and_address(db, login)
     admin = make_user(Role.SYSTEM_ADMIN, "41")
     officer = make_user(Role.HQ_OFFICE, "41")
     client = login(officer)
-    response = client.post("/rules/nat_interval_hours/change/",
-                           {"value": "72", "reason": "疫情平稳，放宽检测频次"},
-                           REMOTE_ADDR="10.1.2.3")
+    response = client.post(
+        "/rules/nat_interval_hours/change/",
+        {"value": "72", "reason": "疫情平稳，放宽检测频次"},
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert response.status_code == 302
     row = AuditLog.objects.get(action="rules.change")
     assert row.actor == officer and row.actor_roles == "hq_office"
@@ -21,8 +23,12 @@ def test_an_action_is_recorded_with_who_role_what_changes_and_address(db, login)
     assert row.note == "疫情平稳，放宽检测频次"
     assert row.rule_version is not None
     assert admin  # the grant itself was audited too:
-    assert AuditLog.objects.filter(action="accounts.grant_role", object_type="accounts.rolegrant",
-                                   region_code="41").count() == 2
+    assert (
+        AuditLog.objects.filter(
+            action="accounts.grant_role", object_type="accounts.rolegrant", region_code="41"
+        ).count()
+        == 2
+    )
 
 
 @pytest.mark.req("ORG-05")
@@ -58,6 +64,9 @@ def test_logins_and_failures_are_recorded(personas, login):
 
     Client().post("/accounts/login/", {"username": "own_county", "password": "wrong-password!"})
     login(personas["own_county"])
-    actions = list(AuditLog.objects.filter(object_id=str(personas["own_county"].pk))
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditLog.objects.filter(object_id=str(personas["own_county"].pk)).values_list(
+            "action", flat=True
+        )
+    )
     assert "auth.login_failed" in actions and "auth.login" in actions

@@ -14,10 +14,13 @@ def run(database_url):
 
 
 @pytest.mark.req("PLAT-04")
-@pytest.mark.parametrize("url, message", [
-    ("mysql://root@127.0.0.1/sibao", "must point at PostgreSQL or SQLite"),
-    ("nonsense", "DATABASE_URL is invalid"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("mysql://root@127.0.0.1/sibao", "must point at PostgreSQL or SQLite"),
+        ("nonsense", "DATABASE_URL is invalid"),
+    ],
+)
 def test_a_bad_database_url_stops_with_a_clear_message(url, message):
     result = run(url)
     assert result.returncode == 2
@@ -27,7 +30,9 @@ def test_a_bad_database_url_stops_with_a_clear_message(url, message):
 @pytest.mark.req("PLAT-04")
 def test_the_suite_runs_on_the_configured_database(db):
     # make test runs the whole suite twice: DATABASE_URL=postgres://… and sqlite:///…
-    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
     assert connection.vendor == expected
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM regions_region")

@@ -22,8 +22,9 @@ def test_a_grant_names_what_its_role_needs(departments):
         actions.grant_role(user, role=Role.DEPARTMENT_STAFF, region=county, actor=None)
     elsewhere = make_enterprise(region="410202")
     with pytest.raises(ValidationError, match="不在授权辖区内"):
-        actions.grant_role(user, role=Role.ENTERPRISE_ADMIN, region=county, actor=None,
-                           enterprise=elsewhere)
+        actions.grant_role(
+            user, role=Role.ENTERPRISE_ADMIN, region=county, actor=None, enterprise=elsewhere
+        )
     assert not user.grants.exists()
 
 
@@ -51,8 +52,13 @@ def test_each_role_sees_its_own_slice(departments):
     assert visible_names(admin) == {market.name}
 
     cadre = make_user(Role.LIAISON_CADRE, OWN_COUNTY, enterprise=factory)
-    actions.grant_role(cadre, role=Role.LIAISON_CADRE, region=Region.objects.get(code="410202"),
-                       enterprise=kaifeng, actor=None)
+    actions.grant_role(
+        cadre,
+        role=Role.LIAISON_CADRE,
+        region=Region.objects.get(code="410202"),
+        enterprise=kaifeng,
+        actor=None,
+    )
     assert visible_names(cadre) == {factory.name, kaifeng.name}
 
     # roles with nothing to do with enterprises see none
@@ -77,8 +83,9 @@ def test_only_grant_managers_may_grant(departments):
     officer = make_user(Role.HQ_OFFICE, "41")
     other = make_user(None)
     with pytest.raises(PermissionDenied, match="无权授予角色"):
-        actions.grant_role(other, role=Role.HQ_LEADER, region=Region.objects.get(code="41"),
-                           actor=officer)
+        actions.grant_role(
+            other, role=Role.HQ_LEADER, region=Region.objects.get(code="41"), actor=officer
+        )
     assert not other.grants.exists()
     assert Department.objects.filter(region_id="41").exists()
 
@@ -88,8 +95,25 @@ def test_a_county_admin_cannot_grant_beyond_the_county(departments):
     county_admin = make_user(Role.SYSTEM_ADMIN, OWN_COUNTY)
     other = make_user(None)
     with pytest.raises(PermissionDenied):
-        actions.grant_role(other, role=Role.SYSTEM_ADMIN, region=Region.objects.get(code="41"),
-                           actor=county_admin)
-    actions.grant_role(other, role=Role.HQ_LEADER, region=Region.objects.get(code=OWN_COUNTY),
-                       actor=county_admin)
+        actions.grant_role(
+            other, role=Role.SYSTEM_ADMIN, region=Region.objects.get(code="41"), actor=county_admin
+        )
+    actions.grant_role(
+        other, role=Role.HQ_LEADER, region=Region.objects.get(code=OWN_COUNTY), actor=county_admin
+    )
     assert other.grants.get().region_id == OWN_COUNTY
+
+
+@pytest.mark.req("ORG-04")
+def test_filters_narrow_within_the_scope_never_beyond_it(departments, login):
+    water = make_enterprise(region=OWN_COUNTY, name="中原供水公司", is_city_operation=True)
+    make_enterprise(region=OWN_COUNTY, name="中原机床厂")
+    make_enterprise(region="410202", name="龙亭供水公司", is_city_operation=True)
+    client = login(make_user(Role.HQ_OFFICE, OWN_COUNTY))
+    page = client.get("/enterprises/", {"is_city_operation": "true"}).content.decode()
+    assert water.name in page and "中原机床厂" not in page and "龙亭供水公司" not in page
+    # asking for another county by filter still returns nothing of it
+    other = client.get("/enterprises/", {"region": "410202"}).content.decode()
+    assert "龙亭供水公司" not in other
+    api = client.get("/api/enterprises/", {"region": "4102"}).json()
+    assert api["count"] == 0

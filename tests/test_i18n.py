@@ -27,8 +27,13 @@ def test_a_user_can_switch_to_english_and_back(personas, login):
 @pytest.mark.req("PLAT-01")
 def test_times_are_shown_in_shanghai_time(personas, login):
     at = datetime.datetime(2022, 5, 25, 1, 30, tzinfo=datetime.UTC)  # 09:30 in Zhengzhou
-    AuditLog.objects.create(action="test.time", region_code="410102", at=at,
-                            object_repr="时间测试")
+    AuditLog.objects.create(action="test.time", region_code="410102", at=at, object_repr="时间测试")
     page = login(personas["own_county"]).get("/audit/", {"action": "test.time"}).content.decode()
     assert "2022-05-25 09:30:00" in page
     assert str(timezone.get_current_timezone()) == "Asia/Shanghai"
+
+
+@pytest.mark.req("PLAT-01")
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(db):
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
+    assert '<html lang="zh-hans">' in page and "登录" in page

@@ -20,7 +20,12 @@ def test_every_level_gets_an_hq_with_office_working_groups_and_departments(db):
     assert "办公室" in province.office_name
     groups = {g.kind: g for g in province.working_groups.select_related("lead_department")}
     assert set(groups) == {
-        "industry", "commerce", "transport", "culture_tourism", "key_project", "epidemic"
+        "industry",
+        "commerce",
+        "transport",
+        "culture_tourism",
+        "key_project",
+        "epidemic",
     }
     assert groups["industry"].lead_department.kind == DepartmentKind.INDUSTRY_IT
     assert groups["epidemic"].lead_department.kind == DepartmentKind.HEALTH
@@ -36,10 +41,16 @@ def test_every_level_gets_an_hq_with_office_working_groups_and_departments(db):
 @pytest.mark.req("ORG-02")
 def test_creating_the_organisations_twice_duplicates_nothing(db):
     ensure_organisations()
-    counts = (Headquarters.objects.count(), Department.objects.count(), WorkingGroup.objects.count())
+    counts = (
+        Headquarters.objects.count(),
+        Department.objects.count(),
+        WorkingGroup.objects.count(),
+    )
     ensure_organisations()
     assert counts == (
-        Headquarters.objects.count(), Department.objects.count(), WorkingGroup.objects.count()
+        Headquarters.objects.count(),
+        Department.objects.count(),
+        WorkingGroup.objects.count(),
     )
 
 

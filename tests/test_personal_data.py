@@ -48,8 +48,8 @@ def test_an_unmasked_read_is_allowed_to_admins_only_and_audited(personas, login,
     assert not AuditLog.objects.filter(action="personal_data.read").exists()
 
     admin = make_user(Role.SYSTEM_ADMIN, "41")
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     client = login(admin)
     client.get("/accounts/two-factor/")

@@ -33,8 +33,10 @@ ROUTES = {
     "regions:department_list": (None, UI_REFERENCE),
     "enterprises:enterprise_list": (None, (302, 403, 200, 200, 200)),
     # an own-county enterprise: another county's official gets 404, as for a missing one
-    "enterprises:enterprise_detail": (lambda o: {"pk": o["own_enterprise"].pk},
-                                      (302, 403, 404, 200, 200)),
+    "enterprises:enterprise_detail": (
+        lambda o: {"pk": o["own_enterprise"].pk},
+        (302, 403, 404, 200, 200),
+    ),
     "accounts:user_list": (None, (302, 403, 200, 200, 403)),
     "accounts:user_detail": (lambda o: {"pk": o["own_user"].pk}, (302, 403, 404, 200, 403)),
     "api-docs": (None, API_REFERENCE),
@@ -75,8 +77,11 @@ def registered_routes():
         for entry in patterns:
             if isinstance(entry, URLResolver):
                 ns = entry.namespace
-                walk(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace,
-                     prefix + str(entry.pattern))
+                walk(
+                    entry.url_patterns,
+                    f"{namespace}{ns}:" if ns else namespace,
+                    prefix + str(entry.pattern),
+                )
             elif isinstance(entry, URLPattern) and entry.name:
                 pattern = prefix + str(entry.pattern)
                 if "format" in entry.pattern.regex.groupindex:
@@ -97,8 +102,8 @@ def test_every_route_is_classified():
 @pytest.fixture
 def objects(personas, own_enterprise):
     from sibao.core.models import AuditLog
-    from sibao.regions.models import Department, Headquarters
     from sibao.regions.actions import ensure_organisations
+    from sibao.regions.models import Department, Headquarters
 
     ensure_organisations()
     own_user = personas["own_county"]
@@ -107,8 +112,9 @@ def objects(personas, own_enterprise):
         "own_user": personas["no_grant"],  # an account homed in the own county
         "own_hq": Headquarters.objects.get(region_id=OWN_COUNTY),
         "own_department": Department.objects.filter(region_id=OWN_COUNTY).first(),
-        "own_audit": AuditLog.objects.filter(region_code=OWN_COUNTY).exclude(
-            actor=own_user).first(),
+        "own_audit": AuditLog.objects.filter(region_code=OWN_COUNTY)
+        .exclude(actor=own_user)
+        .first(),
     }
 
 
@@ -125,7 +131,7 @@ def test_route_answers_each_persona(name, personas, objects, login):
         user = personas[persona]
         clients[persona] = Client() if user is None else login(user)
     answers = tuple(clients[p].get(url).status_code for p in PERSONAS)
-    assert answers == expected, f"{url}: got {dict(zip(PERSONAS, answers))}"
+    assert answers == expected, f"{url}: got {dict(zip(PERSONAS, answers, strict=True))}"
     if name.startswith("accounts:login") or expected[0] != 302:
         return
     # anonymous is sent to the login page, keeping where it wanted to go

@@ -11,12 +11,19 @@ def test_every_seed_number_is_a_parameter_with_its_source(db):
     current = rules.current()
     assert current.version >= 1  # written at migrate
     expected = {
-        "coverage_target_pct": 70, "nat_interval_hours": 48,
-        "nat_interval_hours_mobile_post": 24, "nat_interval_hours_emergency": 24,
-        "arrival_nat_within_hours": 24, "arrival_isolation_days": 7,
-        "pooled_retest_hours": 6, "shutdown_max_days": 3, "sampling_house_subsidy_pct": 50,
-        "sampling_house_province_share": 7, "sampling_house_local_share": 3,
-        "sampling_house_staff_threshold": 1000, "checkpoint_nat_valid_hours": 48,
+        "coverage_target_pct": 70,
+        "nat_interval_hours": 48,
+        "nat_interval_hours_mobile_post": 24,
+        "nat_interval_hours_emergency": 24,
+        "arrival_nat_within_hours": 24,
+        "arrival_isolation_days": 7,
+        "pooled_retest_hours": 6,
+        "shutdown_max_days": 3,
+        "sampling_house_subsidy_pct": 50,
+        "sampling_house_province_share": 7,
+        "sampling_house_local_share": 3,
+        "sampling_house_staff_threshold": 1000,
+        "checkpoint_nat_valid_hours": 48,
     }
     for key, value in expected.items():
         assert current[key] == value, key
@@ -37,8 +44,9 @@ def test_a_change_makes_a_new_audited_version_and_old_versions_stay(db, login):
     officer = make_user("hq_office", "41")
     before = rules.current()
     client = login(officer)
-    response = client.post("/rules/nat_interval_hours/change/",
-                           {"value": "72", "reason": "省指挥部会议决定"})
+    response = client.post(
+        "/rules/nat_interval_hours/change/", {"value": "72", "reason": "省指挥部会议决定"}
+    )
     assert response.status_code == 302
     after = rules.current()
     assert after.version == before.version + 1 and after["nat_interval_hours"] == 72
@@ -53,8 +61,9 @@ def test_bad_values_are_refused_with_a_clear_message_and_no_version(db, login):
     client = login(officer)
     count = RuleSetVersion.objects.count()
     for value, message in [("abc", "整数"), ("150", "不能大于"), ("", "必填")]:
-        page = client.post("/rules/coverage_target_pct/change/",
-                           {"value": value, "reason": "测试"}).content.decode()
+        page = client.post(
+            "/rules/coverage_target_pct/change/", {"value": value, "reason": "测试"}
+        ).content.decode()
         assert message in page or "请填写" in page, (value, page[:300])
     no_reason = client.post("/rules/coverage_target_pct/change/", {"value": "80", "reason": ""})
     assert no_reason.status_code == 200

@@ -26,8 +26,9 @@ def record_login_failure(username: str) -> User | None:
         user = User.objects.select_for_update().filter(username=username).first()
         if user is None:
             # platform-level event: filed under the province so that system admins see it
-            audit.record("auth.login_failed", note=f"unknown user name: {username[:64]}",
-                         region_code="41")
+            audit.record(
+                "auth.login_failed", note=f"unknown user name: {username[:64]}", region_code="41"
+            )
             return None
         ruleset = rules.current()
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ class HomeView(TemplateView):
             context["enterprise_total"] = enterprises.count()
             context["by_industry"] = (
                 enterprises.values("industry__name")
-                .annotate(count=Count("id"), output=Sum("output_value"))
+                .annotate(count=Count("id"), output=Sum(Coalesce("output_value", "investment")))
                 .order_by("industry__sort_order")
             )
             if user.roles() == {"enterprise_admin"} or user.roles() == {"liaison_cadre"}:

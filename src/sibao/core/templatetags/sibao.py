@@ -15,3 +15,17 @@ def page_url(context, page: int) -> str:
     """The current list URL with its filters, at another page."""
     base = context.get("query_without_page", "")
     return "?" + (base + "&" if base else "") + urlencode({"page": page})
+
+
+@register.filter
+def styled(field):
+    """Render a form field's widget with Tabler's classes (form-select for choices)."""
+    widget = field.field.widget
+    css = (
+        "form-select"
+        if getattr(widget, "input_type", None) == "select" or hasattr(widget, "choices")
+        else "form-control"
+    )
+    if getattr(widget, "input_type", None) == "checkbox":
+        css = "form-check-input"
+    return field.as_widget(attrs={"class": css})
