@@ -26,29 +26,25 @@ class LoginForm(forms.Form):
         self.user = None
         super().__init__(*args, **kwargs)
 
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if not username or not password:
-            return self.cleaned_data
-        candidate = User.objects.filter(username=username).first()
-        if candidate is not None and candidate.is_locked():
-            local = timezone.localtime(candidate.locked_until)
+    @staticmethod
+    def _refuse_if_locked(user) -> None:
+        if user is not None and user.is_locked():
+            local = timezone.localtime(user.locked_until)
             raise forms.ValidationError(
                 _("登录失败次数过多，账户已锁定至 %(time)s，请稍后再试。")
                 % {"time": f"{local:%H:%M}"},
                 code="locked",
             )
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return self.cleaned_data
+        self._refuse_if_locked(User.objects.filter(username=username).first())
         user = authenticate(self.request, username=username, password=password)
         if user is None:
-            failed = actions.record_login_failure(username)
-            if failed is not None and failed.is_locked():
-                local = timezone.localtime(failed.locked_until)
-                raise forms.ValidationError(
-                    _("登录失败次数过多，账户已锁定至 %(time)s，请稍后再试。")
-                    % {"time": f"{local:%H:%M}"},
-                    code="locked",
-                )
+            self._refuse_if_locked(actions.record_login_failure(username))
             raise forms.ValidationError(_("用户名或密码错误。"), code="invalid_login")
         self.user = user
         return self.cleaned_data

@@ -18,7 +18,7 @@ from sibao.accounts.filtersets import UserFilterSet
 from sibao.accounts.forms import ApiTokenForm, LoginForm, PasswordChangeForm, TokenForm
 from sibao.accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from sibao.accounts.models import User
-from sibao.core.generic import ScopedDetailView, ScopedListView
+from sibao.core.generic import ScopedDetailView, ScopedListView, SignedInMixin
 
 
 def _safe_next(request, default="core:home"):
@@ -69,15 +69,10 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
-class TwoFactorView(View):
+class TwoFactorView(SignedInMixin, View):
     """Second factor for privileged roles: set up a TOTP device once, then verify each login."""
 
     template_name = "accounts/two_factor.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect("accounts:login")
-        return super().dispatch(request, *args, **kwargs)
 
     def _pending_device(self, user):
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -123,15 +118,10 @@ class TwoFactorView(View):
         return render(request, self.template_name, self._context(request, form))
 
 
-class ProfileView(View):
+class ProfileView(SignedInMixin, View):
     """The signed-in user's own page: grants, password, API tokens."""
 
     template_name = "accounts/profile.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect("accounts:login")
-        return super().dispatch(request, *args, **kwargs)
 
     def _render(self, request, password_form=None, token_form=None, new_key=None):
         return render(

@@ -7,6 +7,15 @@ from django.views.generic import DetailView, ListView
 from sibao.accounts.access import can, has_any_grant
 
 
+class SignedInMixin:
+    """Pages of the signed-in user's own (home, profile, second factor): no grant needed."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+
 class GrantRequiredMixin:
     """Signed in (else to the login page) and holding at least one active role grant (else 403).
 

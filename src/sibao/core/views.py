@@ -12,20 +12,15 @@ from sibao.core import rules
 from sibao.core.actions import change_rule_parameter
 from sibao.core.filtersets import AuditLogFilterSet
 from sibao.core.forms import RuleChangeForm
-from sibao.core.generic import GrantRequiredMixin, ScopedListView
+from sibao.core.generic import GrantRequiredMixin, ScopedListView, SignedInMixin
 from sibao.core.models import AuditLog, RuleSetVersion
 from sibao.enterprises.models import Enterprise
 
 
-class HomeView(TemplateView):
+class HomeView(SignedInMixin, TemplateView):
     """The start page: what the user's grants cover, with the numbers they may see."""
 
     template_name = "core/home.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect("accounts:login")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
