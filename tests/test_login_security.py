@@ -13,6 +13,7 @@ from sibao.accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from sibao.accounts.models import User
 from sibao.accounts.roles import Role
 from sibao.core.actions import change_rule_parameter
+from sibao.core.models import AuditLog
 from sibao.core.testing import PASSWORD, make_user
 
 
@@ -105,6 +106,11 @@ def test_privileged_roles_must_pass_a_second_factor(db, login, role, settings):
     assert client.get("/enterprises/").status_code == 200
     device.refresh_from_db()
     assert device.confirmed
+    steps = AuditLog.objects.filter(object_id=str(user.pk), action__startswith="auth.two_factor")
+    assert sorted(steps.values_list("action", flat=True)) == [
+        "auth.two_factor",
+        "auth.two_factor_enrolled",
+    ]
 
 
 @pytest.mark.req("ORG-03")

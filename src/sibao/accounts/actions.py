@@ -5,6 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sibao.accounts.access import allowing_grants, can
 from sibao.accounts.models import ApiToken, RoleGrant, User
@@ -58,6 +61,33 @@ def record_login_success(user: User) -> None:
     audit.record("auth.login", actor=user, obj=user)
 
 
+def pending_totp_device(user: User) -> TOTPDevice:
+    """The unconfirmed TOTP device a user is setting up (made on first need)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def pass_second_factor(user: User, token: str) -> TOTPDevice | None:
+    """Check a TOTP code against the user's devices; a first good code confirms a new device.
+
+    Returns the device that accepted the code (audited), or None.
+    """
+    device = match_token(user, token)
+    if device is None:
+        pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if pending is not None and pending.verify_token(token):
+            pending.confirmed = True
+            pending.save(update_fields=["confirmed"])
+            audit.record("auth.two_factor_enrolled", actor=user, obj=user)
+            device = pending
+    if device is not None:
+        audit.record("auth.two_factor", actor=user, obj=user)
+    return device
+
+
 def record_logout(user: User) -> None:
     audit.record("auth.logout", actor=user, obj=user)
 
@@ -75,9 +105,9 @@ def create_user(
 ) -> User:
     """Create an account. Passwords go through the validators: no weak or default passwords."""
     if actor is not None and not _manages(actor, "accounts.user", "add", region):
-        raise PermissionDenied("无权在该辖区创建用户。")
+        raise PermissionDenied(_("无权在该辖区创建用户。"))
     if User.objects.filter(username=username).exists():
-        raise ValidationError({"username": "该用户名已存在。"})
+        raise ValidationError({"username": _("该用户名已存在。")})
     user = User(
         username=username, full_name=full_name, phone=phone, region=region, enterprise=enterprise
     )
@@ -96,7 +126,7 @@ def grant_role(
     user: User, *, role: str, region, actor, industry=None, department=None, enterprise=None
 ) -> RoleGrant:
     if actor is not None and not _manages(actor, "accounts.rolegrant", "add", region):
-        raise PermissionDenied("无权授予角色：目标辖区超出您的管理范围。")
+        raise PermissionDenied(_("无权授予角色：目标辖区超出您的管理范围。"))
     grant = RoleGrant(
         user=user,
         role=role,
@@ -122,7 +152,7 @@ def grant_role(
 @transaction.atomic
 def revoke_grant(grant: RoleGrant, *, actor) -> None:
     if not can(actor, RoleGrant, "change", grant):
-        raise PermissionDenied("无权撤销该授权。")
+        raise PermissionDenied(_("无权撤销该授权。"))
     grant.is_active = False
     grant.save(update_fields=["is_active"])
     audit.record(
@@ -137,7 +167,7 @@ def revoke_grant(grant: RoleGrant, *, actor) -> None:
 @transaction.atomic
 def change_password(user: User, *, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": "原密码不正确。"})
+        raise ValidationError({"old_password": _("原密码不正确。")})
     validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -150,9 +180,9 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """A token for a system or device acting as ``user``. The key is shown once and not stored."""
     if actor != user and not can(actor, User, "change", user):
-        raise PermissionDenied("无权为该用户创建令牌。")
+        raise PermissionDenied(_("无权为该用户创建令牌。"))
     if not name.strip():
-        raise ValidationError({"name": "请填写令牌用途。"})
+        raise ValidationError({"name": _("请填写令牌用途。")})
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=user,
@@ -168,7 +198,7 @@ def create_api_token(
 @transaction.atomic
 def revoke_api_token(token: ApiToken, *, actor) -> None:
     if actor != token.user and not can(actor, User, "change", token.user):
-        raise PermissionDenied("无权吊销该令牌。")
+        raise PermissionDenied(_("无权吊销该令牌。"))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit.record("accounts.revoke_token", actor=actor, obj=token.user, note=token.name)
@@ -177,6 +207,6 @@ def revoke_api_token(token: ApiToken, *, actor) -> None:
 def reveal_phone(user: User, *, actor) -> str:
     """PLAT-03: the phone number in the clear, for one who may unmask it; the read is audited."""
     if not can(actor, User, "unmask", user):
-        raise PermissionDenied("无权查看完整手机号。")
+        raise PermissionDenied(_("无权查看完整手机号。"))
     audit.record("personal_data.read", actor=actor, obj=user, note="phone")
     return user.phone

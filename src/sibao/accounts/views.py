@@ -1,7 +1,10 @@
+import base64
+import time
+
 import segno
 from django.contrib import messages
-from django.contrib.auth import login, logout
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -10,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sibao.accounts import actions
+from sibao.accounts.access import can
 from sibao.accounts.filtersets import UserFilterSet
 from sibao.accounts.forms import ApiTokenForm, LoginForm, PasswordChangeForm, TokenForm
 from sibao.accounts.middleware import SESSION_SEEN, SESSION_STARTED
@@ -53,8 +56,6 @@ class LoginView(View):
             )
         login(request, form.user)
         request.session.cycle_key()
-        import time
-
         request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = time.time()
         actions.record_login_success(form.user)
         return redirect(_safe_next(request))
@@ -74,21 +75,13 @@ class TwoFactorView(SignedInMixin, View):
 
     template_name = "accounts/two_factor.html"
 
-    def _pending_device(self, user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
-        return device
-
     def _context(self, request, form):
         user = request.user
         has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         context = {"form": form, "has_device": has_device, "next": _safe_next(request)}
         if not has_device:
-            device = self._pending_device(user)
+            device = actions.pending_totp_device(user)
             context["qr_svg"] = segno.make(device.config_url, micro=False).svg_inline(scale=4)
-            import base64
-
             context["secret"] = base64.b32encode(device.bin_key).decode()
         return context
 
@@ -100,19 +93,9 @@ class TwoFactorView(SignedInMixin, View):
     def post(self, request):
         form = TokenForm(request.POST)
         if form.is_valid():
-            user = request.user
-            device = match_token(user, form.cleaned_data["token"])
-            if device is None:
-                pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-                if pending is not None and pending.verify_token(form.cleaned_data["token"]):
-                    pending.confirmed = True
-                    pending.save(update_fields=["confirmed"])
-                    device = pending
+            device = actions.pass_second_factor(request.user, form.cleaned_data["token"])
             if device is not None:
                 otp_login(request, device)
-                from sibao.core import audit
-
-                audit.record("auth.two_factor", actor=user, obj=user)
                 return redirect(_safe_next(request))
             form.add_error("token", _("验证码不正确或已过期。"))
         return render(request, self.template_name, self._context(request, form))
@@ -158,8 +141,6 @@ class ProfileView(SignedInMixin, View):
                     for field, messages_ in errors.items():
                         form.add_error(field if field in form.fields else None, messages_)
                     return self._render(request, password_form=form)
-                from django.contrib.auth import update_session_auth_hash
-
                 update_session_auth_hash(request, request.user)
                 messages.success(request, _("密码已修改。"))
                 return redirect("accounts:profile")
@@ -204,8 +185,6 @@ class UserDetailView(ScopedDetailView):
     context_object_name = "account"
 
     def get_context_data(self, **kwargs):
-        from sibao.accounts.access import can
-
         context = super().get_context_data(**kwargs)
         context["grants"] = self.object.grants.select_related(
             "region", "industry", "department", "enterprise"
@@ -222,9 +201,5 @@ class RevealPhoneView(ScopedDetailView):
     action = "unmask"
 
     def post(self, request, *args, **kwargs):
-        account = self.get_object()
-        try:
-            phone = actions.reveal_phone(account, actor=request.user)
-        except PermissionDenied:
-            raise
+        phone = actions.reveal_phone(self.get_object(), actor=request.user)
         return render(request, "accounts/phone_revealed.html", {"phone": phone})

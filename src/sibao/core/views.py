@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -94,8 +94,6 @@ class RuleChangeView(GrantRequiredMixin, FormView):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
-        except PermissionDenied:
-            raise
         messages.success(
             self.request,
             _("已修改“%(label)s”，规则集版本 v%(version)s 生效。")
