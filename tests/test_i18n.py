@@ -37,3 +37,17 @@ def test_times_are_shown_in_shanghai_time(personas, login):
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(db):
     page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
     assert '<html lang="zh-hans">' in page and "登录" in page
+
+
+@pytest.mark.req("PLAT-01")
+def test_refusals_from_actions_and_the_api_follow_the_chosen_language(personas, login):
+    client = login(personas["own_county"])
+    assert (
+        "您的角色无权访问此页面"
+        in client.get("/rules/coverage_target_pct/change/").content.decode()
+    )
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/rules/coverage_target_pct/change/").content.decode()
+    assert "Your role does not allow access to this page." in page
+    bad = Client(HTTP_AUTHORIZATION="Bearer sb_nope", HTTP_COOKIE="django_language=en")
+    assert bad.get("/api/regions/").json()["detail"] == "The token is invalid, expired or revoked."

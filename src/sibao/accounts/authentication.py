@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -18,14 +19,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if parts[0] not in (self.keyword, "Token"):
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("令牌格式错误：应为 “Bearer <令牌>”。")
+            raise exceptions.AuthenticationFailed(_("令牌格式错误：应为 “Bearer <令牌>”。"))
         token = (
             ApiToken.objects.select_related("user")
             .filter(key_hash=ApiToken.hash_key(parts[1]))
             .first()
         )
         if token is None or not token.is_usable() or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("令牌无效、已过期或已吊销。")
+            raise exceptions.AuthenticationFailed(_("令牌无效、已过期或已吊销。"))
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -42,4 +43,4 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "API 令牌（个人设置页创建）"}
+        return {"type": "http", "scheme": "bearer", "description": _("API 令牌（个人设置页创建）")}

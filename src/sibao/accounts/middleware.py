@@ -2,8 +2,10 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from sibao.core import rules
 
@@ -31,7 +33,7 @@ class SessionLimitsMiddleware:
                 absolute = ruleset["session_absolute_hours"] * 3600
                 if now - (seen or now) > idle or now - started > absolute:
                     logout(request)
-                    messages.info(request, "会话已超时，请重新登录。")
+                    messages.info(request, _("会话已超时，请重新登录。"))
                     if request.path.startswith("/api/"):
                         return self.get_response(request)
                     return redirect(f"{reverse('accounts:login')}?next={request.path}")
@@ -58,8 +60,6 @@ class TwoFactorRequiredMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
             if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
-                return JsonResponse({"detail": "需要完成双因素认证。"}, status=403)
+                return JsonResponse({"detail": _("需要完成双因素认证。")}, status=403)
             return redirect(f"{reverse('accounts:two_factor')}?next={request.path}")
         return self.get_response(request)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from sibao.accounts.access import can, has_any_grant
@@ -33,10 +34,10 @@ class GrantRequiredMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not has_any_grant(request.user):
-            raise PermissionDenied("您的账户尚未授予角色，请联系系统管理员。")
+            raise PermissionDenied(_("您的账户尚未授予角色，请联系系统管理员。"))
         permission = self.get_permission()
         if permission is not None and not can(request.user, *permission):
-            raise PermissionDenied("您的角色无权访问此页面。")
+            raise PermissionDenied(_("您的角色无权访问此页面。"))
         return super().dispatch(request, *args, **kwargs)
 
 

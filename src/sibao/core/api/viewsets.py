@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, viewsets
 
 from sibao.accounts.access import can
@@ -15,7 +16,7 @@ class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def check_permissions(self, request):
         super().check_permissions(request)
         if not can(request.user, self.queryset.model, self.scope_action):
-            raise exceptions.PermissionDenied("您的角色无权访问该资源。")
+            raise exceptions.PermissionDenied(_("您的角色无权访问该资源。"))
 
     def get_queryset(self):
         return self.queryset.all().visible_to(self.request.user, self.scope_action)
