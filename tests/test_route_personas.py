@@ -8,6 +8,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sibao.core.testing import OWN_COUNTY
+from tests.routes import chain, criteria, registry, whitelist
+
+AREAS = (registry, criteria, whitelist, chain)
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]
 
@@ -59,6 +62,8 @@ ROUTES = {
     "api:rule-list": (None, API_REFERENCE),
     "api:rule-detail": (lambda o: {"key": "nat_interval_hours"}, API_REFERENCE),
 }
+for _area in AREAS:
+    ROUTES.update(_area.ROUTES)
 
 # Routes that answer no GET; each is covered by the named test.
 NOT_GET = {
@@ -67,6 +72,8 @@ NOT_GET = {
     "accounts:user_reveal_phone": "tests/test_personal_data.py",
     "api:user-reveal-phone": "tests/test_personal_data.py",
 }
+for _area in AREAS:
+    NOT_GET.update(_area.NOT_GET)
 
 
 def registered_routes():
@@ -107,7 +114,7 @@ def objects(personas, own_enterprise):
 
     ensure_organisations()
     own_user = personas["own_county"]
-    return {
+    found = {
         "own_enterprise": own_enterprise,
         "own_user": personas["no_grant"],  # an account homed in the own county
         "own_hq": Headquarters.objects.get(region_id=OWN_COUNTY),
@@ -116,6 +123,9 @@ def objects(personas, own_enterprise):
         .exclude(actor=own_user)
         .first(),
     }
+    for area in AREAS:
+        found.update(area.build_objects(found, personas))
+    return found
 
 
 @pytest.mark.req("ORG-04")

@@ -7,12 +7,21 @@ from sibao.accounts.roles import PROVINCE_ONLY_ACTIONS, role_allows
 NOTHING = Q(pk__in=[])
 
 
+def _any(paths, lookup, value) -> Q:
+    paths = (paths,) if isinstance(paths, str) else paths
+    q = NOTHING
+    for path in paths:
+        q |= Q(**{f"{path}{lookup}": value})
+    return q
+
+
 def _grant_q(grant, scope) -> Q:
-    q = Q(**{f"{scope.region}__startswith": grant.region_id})
     if grant.enterprise_id:
+        # an enterprise's own grant reaches the rows naming that enterprise, wherever they are
         if scope.enterprise is None:
             return NOTHING
-        q &= Q(**{scope.enterprise: grant.enterprise_id})
+        return _any(scope.enterprise, "", grant.enterprise_id)
+    q = _any(scope.region, "__startswith", grant.region_id)
     industries = grant.industry_codes()
     if industries is not None and scope.industry is not None:
         q &= Q(**{f"{scope.industry}__in": industries})
@@ -48,3 +57,25 @@ def can(user, model, action: str, obj=None) -> bool:
 
 def has_any_grant(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.active_grants())
+
+
+def covers(
+    user, model, action: str, *, region_code: str, industry=None, enterprise_id=None
+) -> bool:
+    """Whether some grant lets ``user`` ``action`` a (possibly unsaved) row of ``model`` with these
+    scope keys: for creating rows, where there is no saved object to ask ``visible_to`` about."""
+    for grant in allowing_grants(user, model._meta.label_lower, action):
+        if grant.enterprise_id:
+            if enterprise_id is not None and grant.enterprise_id == enterprise_id:
+                return True
+            continue
+        if not region_code.startswith(grant.region_id):
+            continue
+        codes = grant.industry_codes()
+        if codes is None or industry is None or model.scope.industry is None:
+            return True
+        if not isinstance(codes, list):
+            codes = [row["code"] for row in codes]
+        if industry in codes:
+            return True
+    return False

@@ -26,30 +26,89 @@ VIEW_EXPORT = frozenset({"view", "export"})
 
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version.
+# Whitelist models a government role reads (the whitelist is the backbone every module reads).
+WHITELIST_READ = {
+    "enterprises.whitelistentry": VIEW_EXPORT,
+    "enterprises.whitelistapplication": VIEW,
+    "enterprises.whitelistchange": VIEW,
+    "enterprises.whitelistbatch": VIEW,
+    "enterprises.criteriaset": VIEW,
+    "enterprises.enterprisefact": VIEW,
+    "enterprises.supplylink": VIEW,
+    "enterprises.pairing": VIEW,
+    "enterprises.spotcheck": VIEW,
+    "enterprises.responsibility": VIEW,
+    "enterprises.selfassessment": VIEW,
+    "enterprises.inclusionproposal": VIEW,
+}
+
+# model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
+# personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
+# "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
+# "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **WHITELIST_READ,
         "enterprises.enterprise": VIEW_EXPORT,
         "accounts.user": VIEW,
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
-        "enterprises.enterprise": frozenset({"view", "export", "add", "change"}),
+        **WHITELIST_READ,
+        "enterprises.enterprise": frozenset({"view", "export", "add", "change", "merge"}),
+        "enterprises.enterprisefact": frozenset({"view", "add"}),
+        "enterprises.whitelistentry": frozenset({"view", "export", "fuse"}),
+        "enterprises.spotcheck": frozenset({"view", "add"}),
+        "enterprises.supplylink": frozenset({"view", "add", "change"}),
+        "enterprises.pairing": frozenset({"view", "add"}),
+        "enterprises.responsibility": frozenset({"view", "change"}),
         "accounts.user": VIEW,
         "core.auditlog": VIEW,
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
-        "enterprises.enterprise": frozenset({"view", "export", "add", "change"}),
+        **WHITELIST_READ,
+        "enterprises.enterprise": frozenset({"view", "export", "add", "change", "merge"}),
+        "enterprises.enterprisefact": frozenset({"view", "add"}),
+        "enterprises.criteriaset": frozenset({"view", "add", "change", "publish"}),
+        "enterprises.whitelistapplication": frozenset({"view", "apply", "review"}),
+        "enterprises.whitelistentry": frozenset({"view", "export", "adjust", "fuse"}),
+        "enterprises.whitelistbatch": frozenset({"view", "publish"}),
+        "enterprises.inclusionproposal": frozenset({"view", "change"}),
+        "enterprises.spotcheck": frozenset({"view", "add"}),
+        "enterprises.supplylink": frozenset({"view", "add", "change"}),
+        "enterprises.pairing": frozenset({"view", "add"}),
+        "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
         "enterprises.enterprise": VIEW,
+        "enterprises.whitelistentry": VIEW,
+        "enterprises.spotcheck": VIEW,
+        "enterprises.responsibility": VIEW,
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
         "enterprises.enterprise": VIEW,
+        "enterprises.enterprisefact": VIEW,
+        "enterprises.whitelistentry": VIEW,
+        "enterprises.whitelistapplication": frozenset({"view", "apply"}),
+        "enterprises.whitelistchange": VIEW,
+        "enterprises.supplylink": VIEW,
+        "enterprises.pairing": VIEW,
+        "enterprises.responsibility": VIEW,
+        "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
         "enterprises.enterprise": frozenset({"view", "change"}),
+        "enterprises.enterprisefact": frozenset({"view", "add"}),
+        "enterprises.whitelistentry": VIEW,
+        "enterprises.whitelistapplication": frozenset({"view", "apply"}),
+        "enterprises.whitelistchange": VIEW,
+        "enterprises.supplylink": frozenset({"view", "add"}),
+        "enterprises.pairing": frozenset({"view", "confirm"}),
+        "enterprises.spotcheck": VIEW,
+        "enterprises.responsibility": frozenset({"view", "change"}),
+        "enterprises.selfassessment": frozenset({"view", "add"}),
     },
     Role.CHECKPOINT_OFFICER: {},
     Role.LOGISTICS_COMPANY: {},

@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/", include("sibao.accounts.urls")),
     path("", include("sibao.regions.urls")),
     path("enterprises/", include("sibao.enterprises.urls")),
+    path("public/", include("sibao.enterprises.public_urls")),
 ]

@@ -76,7 +76,8 @@ def _region_code_of(obj) -> str:
     if scope is None:
         return getattr(obj, "region_id", "") or ""
     value = obj
-    for part in scope.region.split("__"):
+    path = scope.region if isinstance(scope.region, str) else scope.region[0]
+    for part in path.split("__"):
         value = getattr(value, part, None)
         if value is None:
             return ""
@@ -88,7 +89,8 @@ def _enterprise_id_of(obj):
     if scope is None or scope.enterprise is None:
         return None
     value = obj
-    for part in scope.enterprise.split("__"):
+    path = scope.enterprise if isinstance(scope.enterprise, str) else scope.enterprise[0]
+    for part in path.split("__"):
         value = getattr(value, part, None)
         if value is None:
             return None

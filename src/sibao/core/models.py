@@ -101,3 +101,81 @@ class RuleSetVersion(models.Model):
 
     def __str__(self):
         return f"v{self.number}"
+
+
+class TransitionRecord(models.Model):
+    """One step of a lifecycle (core.workflow): which object, from which state by which action to
+    which state, who did it and why. Append-only, like the audit log, and scoped the same way."""
+
+    id = models.BigAutoField(primary_key=True)
+    object_type = models.CharField(_("对象类型"), max_length=64)
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    action = models.CharField(_("操作"), max_length=64)
+    source = models.CharField(_("原状态"), max_length=32, blank=True)
+    target = models.CharField(_("新状态"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    enterprise_id = models.BigIntegerField(null=True, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+    scope = Scope(region="region_code", enterprise="enterprise_id")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            # the history panel of one object
+            models.Index(fields=["object_type", "object_id", "at"], name="transition_history"),
+        ]
+        verbose_name = _("状态流转记录")
+        verbose_name_plural = _("状态流转记录")
+
+    def __str__(self):
+        return f"{self.object_type}#{self.object_id} {self.source}→{self.target}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("transition records cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("transition records cannot be deleted")
+
+
+class Notification(models.Model):
+    """A message in one user's inbox (the platform's own channel; SMS goes through an outbox
+    later). ``url`` leads to the object the message is about."""
+
+    id = models.BigAutoField(primary_key=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收人"),
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the unread badge and the inbox of one user
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+        ]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+    def __str__(self):
+        return self.title

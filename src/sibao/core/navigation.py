@@ -26,6 +26,9 @@ class NavItem:
 NAV_ITEMS = (
     NavItem(_("首页"), "core:home"),
     NavItem(_("企业（项目）"), "enterprises:enterprise_list", ("enterprises.enterprise", "view")),
+    # --- criteria, facts, applications, review (WL-03, WL-04, WL-11) ---
+    # --- whitelist entries, batches, tiers, coverage (WL-05, WL-06, WL-07) ---
+    # --- chain links, proposals, pairings, spot checks, fuse, responsibility (WL-08..10, ORG-06) ---
     NavItem(_("行政区划"), "regions:region_list"),
     NavItem(_("组织机构"), "regions:headquarters_list"),
     NavItem(_("用户"), "accounts:user_list", ("accounts.user", "view")),

@@ -18,10 +18,13 @@ class Scope:
     covers every row whose code starts with the grant's code. ``enterprise`` leads to the owning
     enterprise's id and ``industry`` to the industry domain code; a model without them cannot be
     seen through a grant restricted to an enterprise (resp. is not narrowed by industry).
+
+    A row that belongs to two parties (a pairing, a supply link) gives a tuple of paths: it is in
+    scope when any of them is.
     """
 
-    region: str
-    enterprise: str | None = None
+    region: str | tuple[str, ...]
+    enterprise: str | tuple[str, ...] | None = None
     industry: str | None = None
 
 

@@ -79,3 +79,39 @@ def ensure_departments(*regions: str) -> None:
             name = _department_name(region, kind)
             if name:
                 Department.objects.get_or_create(region=region, kind=kind, defaults={"name": name})
+
+
+def make_criteria_set(industry: str = "industry", region: str = "41", criteria=(), **fields):
+    """A published criteria set of ``industry`` from ``region``'s competent department.
+
+    ``criteria``: (code, tier, expression or None) triples; None needs a reviewer.
+    """
+    from django.utils import timezone
+
+    from sibao.enterprises.models import CriteriaSet, CriteriaStatus, Criterion
+
+    domain = IndustryDomain.objects.get(code=industry)
+    ensure_departments(region)
+    department = Department.objects.get(region_id=region, kind=domain.competent_department)
+    values = {
+        "industry": domain,
+        "department": department,
+        "version": CriteriaSet.objects.filter(department=department, industry=domain).count() + 1,
+        "title": f"{domain.name}白名单入选标准",
+        "status": CriteriaStatus.PUBLISHED,
+        "published_at": timezone.now(),
+        "region_code": region,
+    }
+    values.update(fields)
+    criteria_set = CriteriaSet.objects.create(**values)
+    for order, (code, tier, expression) in enumerate(criteria):
+        Criterion.objects.create(
+            criteria_set=criteria_set,
+            code=code,
+            title=f"条件{code}",
+            tier=tier,
+            expression=expression,
+            needs_review=expression is None,
+            order=order,
+        )
+    return criteria_set

@@ -449,9 +449,10 @@ class Command(BaseCommand):
             enterprise.clean()
             rows.append(enterprise)
         Enterprise.objects.bulk_create(rows, batch_size=500)
-        by_code = Enterprise.objects.in_bulk(
-            [e.credit_code for e in rows], field_name="credit_code"
-        )
+        by_code = {
+            e.credit_code: e
+            for e in Enterprise.objects.filter(credit_code__in=[e.credit_code for e in rows])
+        }
         return [by_code[e.credit_code] for e in rows]
 
     def _accounts(self, gen, regions, enterprise) -> list[dict]:
