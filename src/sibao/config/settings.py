@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sibao.core.context_processors.navigation",
+                "sibao.core.context_processors.notifications",
             ]
         },
     }
@@ -218,6 +219,16 @@ SPECTACULAR_SETTINGS = {
         "WorkingGroupKindEnum": "sibao.regions.models.WorkingGroupKind",
         "EnterpriseKindEnum": "sibao.enterprises.models.EnterpriseKind",
         "RegionLevelEnum": "sibao.regions.models.RegionLevel",
+        # choice sets that recur under several field names across the whitelist API, named once
+        # (value lists: the serializers document them as plain enums of values)
+        "ServiceTierEnum": "sibao.enterprises.models.ServiceTier.values",
+        "WhitelistStatusEnum": "sibao.enterprises.models.WhitelistStatus.values",
+        # chain area (WL-08 … WL-10, ORG-06)
+        "SupplyLinkKindEnum": "sibao.enterprises.models.SupplyLinkKind",
+        "PairingStatusEnum": "sibao.enterprises.models.PairingStatus",
+        "ProposalStatusEnum": "sibao.enterprises.models.whitelist.ProposalStatus",
+        "SpotCheckResultEnum": "sibao.enterprises.models.SpotCheckResult",
+        "ResponsibilityPartyEnum": "sibao.enterprises.models.ResponsibilityParty",
     },
     "SERVE_PERMISSIONS": ["sibao.core.api.permissions.HasRoleGrant"],
 }

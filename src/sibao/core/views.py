@@ -3,9 +3,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, ListView, TemplateView
 
 from sibao.accounts.access import can, has_any_grant
 from sibao.core import rules
@@ -13,7 +16,8 @@ from sibao.core.actions import change_rule_parameter
 from sibao.core.filtersets import AuditLogFilterSet
 from sibao.core.forms import RuleChangeForm
 from sibao.core.generic import GrantRequiredMixin, ScopedListView, SignedInMixin
-from sibao.core.models import AuditLog, RuleSetVersion
+from sibao.core.models import AuditLog, Notification, RuleSetVersion
+from sibao.core.notifications import mark_read
 from sibao.enterprises.models import Enterprise
 
 
@@ -109,3 +113,51 @@ class AuditLogListView(ScopedListView):
     filterset_class = AuditLogFilterSet
     template_name = "core/auditlog_list.html"
     partial_template_name = "core/auditlog_table.html"
+
+
+# --- notification inbox (the chain area's helpers) ---
+
+
+class NotificationListView(SignedInMixin, ListView):
+    """The signed-in user's own inbox, newest first; POST marks one message (``id``) or all as
+    read. Nobody else's messages are reachable here."""
+
+    template_name = "core/notification_list.html"
+    paginate_by = 30
+    context_object_name = "notifications"
+
+    def get_queryset(self):
+        queryset = Notification.objects.filter(recipient=self.request.user)
+        if self.request.GET.get("unread"):
+            queryset = queryset.filter(read_at__isnull=True)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+@method_decorator(require_POST, name="dispatch")
+class NotificationReadView(SignedInMixin, View):
+    """Mark one of the user's own messages as read, then follow its link (or return to the
+    inbox); another user's message id answers 404."""
+
+    def post(self, request, pk):
+        item = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        mark_read(request.user, notification_ids=[item.pk])
+        if request.POST.get("follow") and item.url.startswith("/"):
+            return redirect(item.url)
+        return redirect("core:notification_list")
+
+
+@method_decorator(require_POST, name="dispatch")
+class NotificationReadAllView(SignedInMixin, View):
+    """Mark all of the user's own messages as read."""
+
+    def post(self, request):
+        count = mark_read(request.user)
+        messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": count})
+        return redirect("core:notification_list")

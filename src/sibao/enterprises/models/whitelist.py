@@ -209,7 +209,9 @@ class WhitelistBatch(models.Model):
     )
 
     objects = ScopedManager()
-    scope = Scope(region="region_id", industry="industry_id")
+    # region__code, not region_id: a prefix lookup is not allowed on the foreign key itself, and
+    # the code is the region's primary key, so this still reads the batch's own column
+    scope = Scope(region="region__code", industry="industry_id")
 
     class Meta:
         ordering = ["-published_at"]

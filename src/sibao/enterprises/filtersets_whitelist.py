@@ -1,0 +1,53 @@
+"""Filters of the whitelist list and the batch list; the same FilterSets drive the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from sibao.enterprises.models import (
+    ServiceTier,
+    WhitelistBatch,
+    WhitelistEntry,
+    WhitelistStatus,
+)
+from sibao.regions.models import IndustryDomain
+
+
+class WhitelistEntryFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("名称/信用代码"))
+    region = django_filters.CharFilter(
+        field_name="region_code", lookup_expr="startswith", label=_("区划代码")
+    )
+    industry = django_filters.ModelChoiceFilter(
+        queryset=IndustryDomain.objects.all(), label=_("行业领域"), empty_label=_("全部")
+    )
+    tier = django_filters.ChoiceFilter(
+        choices=ServiceTier.choices, label=_("服务层级"), empty_label=_("全部")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=WhitelistStatus.choices, label=_("状态"), empty_label=_("全部")
+    )
+
+    class Meta:
+        model = WhitelistEntry
+        fields = ["q", "region", "industry", "tier", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(enterprise__name__icontains=value)
+            | Q(enterprise__credit_code__startswith=value.upper())
+        )
+
+
+class WhitelistBatchFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(
+        field_name="region__code", lookup_expr="startswith", label=_("区划代码")
+    )
+    industry = django_filters.ModelChoiceFilter(
+        queryset=IndustryDomain.objects.all(), label=_("行业领域"), empty_label=_("全部")
+    )
+
+    class Meta:
+        model = WhitelistBatch
+        fields = ["region", "industry"]
