@@ -243,3 +243,36 @@ def test_demo_totp_refuses_accounts_without_a_demo_device():
         call_command("demo-totp", "demo-province-leader", stdout=io.StringIO())
     with pytest.raises(CommandError, match="不存在"):
         call_command("demo-totp", "nobody", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+@pytest.mark.req("WL-04")
+@pytest.mark.req("WL-05")
+def test_the_demo_whitelist_runs_through_the_real_lifecycle():
+    from sibao.core.models import TransitionRecord
+    from sibao.enterprises.models import (
+        CriteriaSet,
+        CriteriaStatus,
+        WhitelistApplication,
+        WhitelistBatch,
+        WhitelistEntry,
+    )
+
+    seed()
+    published = CriteriaSet.objects.filter(status=CriteriaStatus.PUBLISHED)
+    assert set(published.values_list("industry_id", flat=True)) == set(
+        IndustryDomain.objects.values_list("code", flat=True)
+    )
+    statuses = set(WhitelistApplication.objects.values_list("status", flat=True))
+    assert {"auto_admitted", "submitted"} <= statuses, statuses
+    # every decision went through the workflow: one transition per decided application
+    decided = WhitelistApplication.objects.exclude(status="submitted").count()
+    assert (
+        TransitionRecord.objects.filter(object_type="enterprises.whitelistapplication").count()
+        >= decided
+    )
+    assert WhitelistBatch.objects.exists()
+    assert WhitelistEntry.objects.filter(status="listed").exists()
+
+    seed("--reset")  # the demo's criteria and batches are replaced, not duplicated
+    assert CriteriaSet.objects.count() == len(published)

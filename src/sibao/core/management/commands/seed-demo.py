@@ -29,7 +29,16 @@ from sibao.accounts.models import User
 from sibao.accounts.roles import REQUIRES_TWO_FACTOR, Role
 from sibao.core import audit
 from sibao.core.models import AuditLog
-from sibao.enterprises.models import Enterprise, EnterpriseKind
+from sibao.enterprises.demo import seed_whitelist
+from sibao.enterprises.models import (
+    ApplicationStatus,
+    CriteriaSet,
+    Enterprise,
+    EnterpriseKind,
+    WhitelistBatch,
+    WhitelistEntry,
+    WhitelistStatus,
+)
 from sibao.regions.actions import ensure_organisations
 from sibao.regions.models import (
     Department,
@@ -279,7 +288,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--enterprises", type=int, default=400, help="企业（项目）数量，默认 400。"
+            "--enterprises", type=int, default=3000, help="企业（项目）数量，默认 3000。"
         )
         parser.add_argument("--seed", type=int, default=2022, help="随机种子，默认 2022。")
         parser.add_argument(
@@ -308,20 +317,28 @@ class Command(BaseCommand):
 
     # -- reset -------------------------------------------------------------------------------
 
-    def _previous_codes(self) -> set[str]:
-        codes = set()
+    def _previous(self, key) -> set:
+        """What earlier runs recorded under ``key`` in their ``demo.seed`` audit rows."""
+        found = set()
         for changes in AuditLog.objects.filter(action=SEED_ACTION).values_list(
             "changes", flat=True
         ):
-            codes.update((changes.get("credit_codes") or [None, []])[1] or [])
-        return codes
+            found.update((changes.get(key) or [None, []])[1] or [])
+        return found
+
+    def _previous_codes(self) -> set[str]:
+        return self._previous("credit_codes")
 
     def _reset(self, users, enterprises):
         user_count = users.count()
         enterprise_count = enterprises.count()
         # Users first: their grants point at the enterprises. Audit rows stay (append-only).
         users.delete()
+        # members first (park links), then the units; their whitelist rows go with them
+        enterprises.update(park=None)
         enterprises.delete()
+        WhitelistBatch.objects.filter(pk__in=self._previous("batches")).delete()
+        CriteriaSet.objects.filter(pk__in=self._previous("criteria_sets")).delete()
         audit.record(
             RESET_ACTION,
             note=f"删除演示账户 {user_count} 个、演示企业 {enterprise_count} 家",
@@ -343,6 +360,7 @@ class Command(BaseCommand):
         created = self._enterprises(gen, count, regions, industries)
         # The first enterprise is an ordinary industrial one in 中原区 (see _placements).
         accounts = self._accounts(gen, regions, created[0])
+        whitelist = seed_whitelist(gen, created, accounts, regions)
 
         audit.record(
             SEED_ACTION,
@@ -351,10 +369,12 @@ class Command(BaseCommand):
                 "seed": [None, seed],
                 "usernames": [None, [a["user"].username for a in accounts]],
                 "credit_codes": [None, [e.credit_code for e in created]],
+                "criteria_sets": [None, whitelist["criteria_ids"]],
+                "batches": [None, whitelist["batch_ids"]],
             },
             region_code=PROVINCE,
         )
-        self._report(created, accounts)
+        self._report(created, accounts, whitelist)
 
     def _placements(self, gen: Generator, count: int, regions: dict) -> list[tuple[Region, str]]:
         """(region, industry) for each enterprise: every county once, then weighted by economy."""
@@ -509,7 +529,7 @@ class Command(BaseCommand):
 
     # -- output ------------------------------------------------------------------------------
 
-    def _report(self, created, accounts):
+    def _report(self, created, accounts, whitelist):
         write = self.stdout.write
         write(
             f"组织机构：指挥部 {Headquarters.objects.count()} 个，"
@@ -527,6 +547,19 @@ class Command(BaseCommand):
         )
         home = next(a["user"].enterprise for a in accounts if a["role"] == Role.ENTERPRISE_ADMIN)
         write(f"演示企业（企业防疫专班、包保干部）：{home.name}（{home.credit_code}）")
+        states = dict(ApplicationStatus.choices)
+        applications = "，".join(
+            f"{states[k]} {n}" for k, n in whitelist["applications"].items() if n
+        )
+        listed = WhitelistEntry.objects.filter(status=WhitelistStatus.LISTED).count()
+        write(
+            f"白名单：入选标准 {whitelist['criteria_sets']} 套，申报 "
+            f"{sum(whitelist['applications'].values())} 份（{applications}），在册单位 {listed} 家，"
+            f"已发布批次 {len(whitelist['batch_ids'])} 个；园区（保税区）{whitelist['parks']} 个，"
+            f"企业数据 {whitelist['facts']} 条，产业链关系 {whitelist['links']} 条，"
+            f"结对推荐 {whitelist['pairings']} 对，"
+            f"防控抽查 {whitelist['spot_checks']} 次。"
+        )
         write("")
         write("演示账户（密码只显示这一次，请妥善保存）：")
         header = ["角色", "区划", "用户名", "密码"]
