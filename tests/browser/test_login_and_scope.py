@@ -18,7 +18,7 @@ ROWS = "#list-table tbody tr"
 
 
 def nav_labels(page) -> list[str]:
-    return [text.strip() for text in page.locator(f"{NAV} .nav-link-title").all_inner_texts()]
+    return [text.strip() for text in page.locator(f"{NAV} .nav-link-title").all_text_contents()]
 
 
 @pytest.mark.req("ORG-04")

@@ -15,6 +15,7 @@ class NavItem:
     url_name: str
     permission: tuple[str, str] | None = None  # (model label, action)
     icon: str = ""
+    group: str | None = None
 
     def allowed(self, user) -> bool:
         if self.permission is None:
@@ -23,42 +24,102 @@ class NavItem:
         return can(user, model, self.permission[1])
 
 
+# Entries in a group (``group`` set) are shown together in one dropdown, in this order; a group is
+# shown only if at least one of its entries is allowed.
+G_WHITELIST = _("白名单")
+G_CHAIN = _("产业链与抽查")
+G_REFERENCE = _("基础数据")
+G_SYSTEM = _("系统管理")
+
 NAV_ITEMS = (
     NavItem(_("首页"), "core:home"),
     NavItem(_("企业（项目）"), "enterprises:enterprise_list", ("enterprises.enterprise", "view")),
     # --- criteria, facts, applications, review (WL-03, WL-04, WL-11) ---
-    NavItem(_("入选标准"), "enterprises:criteria_list", ("enterprises.criteriaset", "view")),
+    NavItem(
+        _("入选标准"),
+        "enterprises:criteria_list",
+        ("enterprises.criteriaset", "view"),
+        group=G_WHITELIST,
+    ),
     NavItem(
         _("白名单申报"),
         "enterprises:application_list",
         ("enterprises.whitelistapplication", "view"),
+        group=G_WHITELIST,
     ),
     # --- whitelist entries, batches, tiers, coverage (WL-05, WL-06, WL-07) ---
-    NavItem(_("白名单"), "enterprises:whitelist_list", ("enterprises.whitelistentry", "view")),
-    NavItem(_("白名单批次"), "enterprises:batch_list", ("enterprises.whitelistbatch", "view")),
+    NavItem(
+        _("白名单单位"),
+        "enterprises:whitelist_list",
+        ("enterprises.whitelistentry", "view"),
+        group=G_WHITELIST,
+    ),
+    NavItem(
+        _("白名单批次"),
+        "enterprises:batch_list",
+        ("enterprises.whitelistbatch", "view"),
+        group=G_WHITELIST,
+    ),
     # coverage is a regional figure: shown to the roles that also read batches (not to a unit)
-    NavItem(_("覆盖率"), "enterprises:coverage", ("enterprises.whitelistbatch", "view")),
+    NavItem(
+        _("覆盖率"),
+        "enterprises:coverage",
+        ("enterprises.whitelistbatch", "view"),
+        group=G_WHITELIST,
+    ),
     # --- chain links, proposals, pairings, spot checks, fuse, responsibility (WL-08..10, ORG-06) ---
-    NavItem(_("产业链"), "enterprises:supply_link_list", ("enterprises.supplylink", "view")),
-    NavItem(_("链式推荐"), "enterprises:proposal_list", ("enterprises.inclusionproposal", "view")),
-    NavItem(_("结对合作"), "enterprises:pairing_list", ("enterprises.pairing", "view")),
-    NavItem(_("防控抽查"), "enterprises:spot_check_list", ("enterprises.spotcheck", "view")),
-    NavItem(_("行政区划"), "regions:region_list"),
-    NavItem(_("组织机构"), "regions:headquarters_list"),
-    NavItem(_("用户"), "accounts:user_list", ("accounts.user", "view")),
-    NavItem(_("审计日志"), "core:audit_list", ("core.auditlog", "view")),
-    NavItem(_("规则参数"), "core:rule_list"),
+    NavItem(
+        _("产业链"),
+        "enterprises:supply_link_list",
+        ("enterprises.supplylink", "view"),
+        group=G_CHAIN,
+    ),
+    NavItem(
+        _("链式推荐"),
+        "enterprises:proposal_list",
+        ("enterprises.inclusionproposal", "view"),
+        group=G_CHAIN,
+    ),
+    NavItem(
+        _("结对合作"), "enterprises:pairing_list", ("enterprises.pairing", "view"), group=G_CHAIN
+    ),
+    NavItem(
+        _("防控抽查"),
+        "enterprises:spot_check_list",
+        ("enterprises.spotcheck", "view"),
+        group=G_CHAIN,
+    ),
+    NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
+    NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
+    NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),
+    NavItem(_("用户"), "accounts:user_list", ("accounts.user", "view"), group=G_SYSTEM),
+    NavItem(_("审计日志"), "core:audit_list", ("core.auditlog", "view"), group=G_SYSTEM),
 )
 
 
 def navigation_for(request) -> list[dict]:
+    """The allowed entries: plain links, and groups (``children``) shown as dropdowns."""
     user = request.user
     if not has_any_grant(user):
         return []
-    items = []
-    for item in NAV_ITEMS:
-        if item.allowed(user):
-            url = reverse(item.url_name)
-            is_active = request.path == url if url == "/" else request.path.startswith(url)
-            items.append({"label": item.label, "url": url, "is_active": is_active})
+    allowed = [(item, reverse(item.url_name)) for item in NAV_ITEMS if item.allowed(user)]
+    # the one entry whose address is the longest prefix of this page's is the current one
+    matching = [
+        url
+        for _, url in allowed
+        if request.path == url or (url != "/" and request.path.startswith(url))
+    ]
+    current = max(matching, key=len, default=None)
+    items, groups = [], {}
+    for item, url in allowed:
+        entry = {"label": item.label, "url": url, "is_active": url == current}
+        if item.group is None:
+            items.append(entry)
+            continue
+        group = groups.get(item.group)
+        if group is None:
+            group = groups[item.group] = {"label": item.group, "children": [], "is_active": False}
+            items.append(group)
+        group["children"].append(entry)
+        group["is_active"] = group["is_active"] or entry["is_active"]
     return items
