@@ -118,3 +118,16 @@ def test_a_second_open_application_is_refused(criteria, own_enterprise, unit_adm
     actions.submit_application(own_enterprise, actor=unit_admin)
     with pytest.raises(ValidationError):
         actions.submit_application(own_enterprise, actor=unit_admin)
+
+
+@pytest.mark.req("WL-04")
+def test_stored_reasons_are_in_the_platform_language_whoever_triggers_them(
+    criteria, own_enterprise, unit_admin
+):
+    from django.utils import translation
+
+    actions.record_fact(own_enterprise, "annual_revenue", 120000, source=FactSource.TAX, actor=None)
+    with translation.override("en"):
+        application = actions.submit_application(own_enterprise, actor=unit_admin)
+    assert "达标即入" in application.decision_reason
+    assert "达标即入" in WhitelistEntry.objects.get(enterprise=own_enterprise).changes.get().reason

@@ -2,11 +2,12 @@
 published criteria, automatic admission when every criterion is met by authoritative facts
 (达标即入), department review otherwise, admission, removal, tiers, batches and the fuse."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import can, covers
@@ -49,6 +50,13 @@ __all__ = [
 ]
 
 MET, NOT_MET, UNDETERMINED = "met", "not_met", "undetermined"
+
+
+def _stored(message: str) -> str:
+    """A text that is saved (reasons, titles, messages) is written in the platform's language,
+    whatever the language of the user whose request triggered it; the catalogue still lists it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(message)
 
 
 # --- evaluation (pure over the facts it reads) ---------------------------------------------------
@@ -196,7 +204,9 @@ def _evaluate_and_maybe_admit(application, *, actor):
     if qualified and (not requested or TIER_ORDER.index(requested) >= TIER_ORDER.index(qualified)):
         application.granted_tier = qualified
         application.decided_at = timezone.now()
-        application.decision_reason = _("各项入选条件均由权威数据核验达标，自动纳入（达标即入）。")
+        application.decision_reason = _stored(
+            "各项入选条件均由权威数据核验达标，自动纳入（达标即入）。"
+        )
         application.workflow.apply(
             application,
             "auto_admit",
@@ -254,7 +264,7 @@ def review_application(
         reviews[code] = {
             "met": bool(item.get("met")),
             "reason": item["reason"].strip(),
-            "by": str(actor) if actor is not None else _("平台"),
+            "by": str(actor) if actor is not None else _stored("平台"),
             "at": timezone.now().isoformat(),
         }
     if decision == "approve":
@@ -296,9 +306,9 @@ def review_application(
             application.enterprise, tier=tier, actor=actor, reason=reason, application=application
         )
     titles = {
-        "approve": _("白名单申报已通过"),
-        "refuse": _("白名单申报未通过"),
-        "return": _("白名单申报被退回，请补充材料"),
+        "approve": _stored("白名单申报已通过"),
+        "refuse": _stored("白名单申报未通过"),
+        "return": _stored("白名单申报被退回，请补充材料"),
     }
     _notify_unit(application.enterprise, titles[decision], reason, _application_url(application))
     return application
@@ -482,16 +492,16 @@ def fuse_unit(entry, *, actor, evidence: str, decision: str, spot_check=None) ->
         raise ValidationError({"decision": _("请填写熔断决定。")})
     if spot_check is not None and spot_check.enterprise_id != entry.enterprise_id:
         raise ValidationError({"spot_check": _("抽查记录不属于该单位。")})
-    reason = _("熔断依据：%(evidence)s；决定：%(decision)s") % {
+    reason = _stored("熔断依据：%(evidence)s；决定：%(decision)s") % {
         "evidence": evidence.strip(),
         "decision": decision.strip(),
     }
     if spot_check is not None:
-        reason += _("（抽查记录 #%(id)s）") % {"id": spot_check.pk}
+        reason += _stored("（抽查记录 #%(id)s）") % {"id": spot_check.pk}
     entry = remove_unit(entry, actor=actor, reason=reason, kind=WhitelistChangeKind.FUSED)
     _notify_unit(
         entry.enterprise,
-        _("贵单位已被熔断移出白名单"),
+        _stored("贵单位已被熔断移出白名单"),
         reason,
         reverse("enterprises:enterprise_detail", args=[entry.enterprise_id]),
     )
@@ -520,7 +530,7 @@ def publish_batch(region, industry, *, actor, title: str = "", note: str = "") -
         industry=industry,
         number=number,
         title=(title or "").strip()
-        or _("%(region)s%(industry)s白名单（第%(n)s批）")
+        or _stored("%(region)s%(industry)s白名单（第%(n)s批）")
         % {"region": region.name, "industry": industry.name, "n": number},
         note=(note or "").strip(),
         published_at=timezone.now(),
