@@ -8,9 +8,29 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sibao.core.testing import OWN_COUNTY
-from tests.routes import chain, criteria, registry, whitelist
+from tests.routes import (
+    chain,
+    criteria,
+    epi_arrivals,
+    epi_compliance,
+    epi_feeds,
+    epi_roster,
+    epi_units,
+    registry,
+    whitelist,
+)
 
-AREAS = (registry, criteria, whitelist, chain)
+AREAS = (
+    registry,
+    criteria,
+    whitelist,
+    chain,
+    epi_roster,
+    epi_feeds,
+    epi_compliance,
+    epi_arrivals,
+    epi_units,
+)
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]
 

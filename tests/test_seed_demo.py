@@ -1,5 +1,6 @@
 """``sibao seed-demo`` and ``sibao demo-totp``: the synthetic demo province and its accounts."""
 
+import importlib
 import io
 
 import pytest
@@ -22,6 +23,7 @@ from sibao.regions.models import (
 )
 
 ENTERPRISES = 60
+DEMO_USERNAMES = importlib.import_module("sibao.core.management.commands.seed-demo").DEMO_USERNAMES
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +64,7 @@ def totp_code(username: str) -> str:
 def test_every_role_has_a_demo_account_with_an_active_grant():
     output = seed()
     accounts = printed_accounts(output)
-    assert len(accounts) == 14
+    assert len(accounts) == len(DEMO_USERNAMES) == 15
 
     grants = RoleGrant.objects.filter(user__username__startswith="demo-", is_active=True)
     assert {g.role for g in grants} == set(Role.values)
@@ -98,8 +100,8 @@ def test_every_role_has_a_demo_account_with_an_active_grant():
     }
     assert departments == {("41", "industry_it"), ("4101", "commerce")}
     # created through the audited actions
-    assert AuditLog.objects.filter(action="accounts.create_user").count() == 14
-    assert AuditLog.objects.filter(action="accounts.grant_role").count() == 14
+    assert AuditLog.objects.filter(action="accounts.create_user").count() == 15
+    assert AuditLog.objects.filter(action="accounts.grant_role").count() == 15
     for username in accounts:
         if User.objects.get(username=username).requires_two_factor:
             assert f"sibao demo-totp {username}" in output
@@ -168,7 +170,7 @@ def test_same_seed_gives_the_same_data_and_reset_recreates_it():
     printed_passwords_of_first = printed_accounts(first_output)["demo-system-admin"][2]
     audit_rows = AuditLog.objects.count()
     output = seed("--seed", "7", "--reset")
-    assert "已删除演示账户 14 个、演示企业 60 家" in output
+    assert "已删除演示账户 15 个、演示企业 60 家" in output
     assert snapshot(output) == first
     # passwords are never derived from the seed
     assert printed_accounts(output)["demo-system-admin"][2] != printed_passwords_of_first

@@ -19,10 +19,32 @@ class Role(models.TextChoices):
     CHECKPOINT_OFFICER = "checkpoint_officer", _("检查站执勤人员")
     LOGISTICS_COMPANY = "logistics_company", _("物流企业")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    DATA_FEED = "data_feed", _("外部数据接口")
 
 
 VIEW = frozenset({"view"})
 VIEW_EXPORT = frozenset({"view", "export"})
+
+# Epidemic models every government role reads as aggregates and lists (masked personal data).
+EPIDEMIC_UNIT_READ = {
+    "epidemic.dailyreport": VIEW,
+    "epidemic.preparedness": VIEW,
+    "epidemic.drill": VIEW,
+    "epidemic.samplinghouse": VIEW,
+    "epidemic.riskarea": VIEW,
+}
+# What a unit keeps about itself (its admin, for its own unit only, by the grant's scope).
+EPIDEMIC_UNIT_KEEP = {
+    "epidemic.staffmember": frozenset({"view", "add", "change", "export"}),
+    "epidemic.dailyreport": frozenset({"view", "add"}),
+    "epidemic.preparedness": frozenset({"view", "change"}),
+    "epidemic.drill": frozenset({"view", "add"}),
+    "epidemic.samplinghouse": frozenset({"view", "add"}),
+    "epidemic.goodslot": frozenset({"view", "add"}),
+    "epidemic.arrivalreport": frozenset({"view", "change"}),
+    "epidemic.sentinelalert": frozenset({"view", "change"}),
+    "epidemic.riskarea": VIEW,
+}
 
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version.
@@ -42,6 +64,27 @@ WHITELIST_READ = {
     "enterprises.inclusionproposal": VIEW,
 }
 
+# Epidemic models every government role reads as aggregates and lists (masked personal data).
+EPIDEMIC_UNIT_READ = {
+    "epidemic.dailyreport": VIEW,
+    "epidemic.preparedness": VIEW,
+    "epidemic.drill": VIEW,
+    "epidemic.samplinghouse": VIEW,
+    "epidemic.riskarea": VIEW,
+}
+# What a unit keeps about itself (its admin, for its own unit only, by the grant's scope).
+EPIDEMIC_UNIT_KEEP = {
+    "epidemic.staffmember": frozenset({"view", "add", "change", "export"}),
+    "epidemic.dailyreport": frozenset({"view", "add"}),
+    "epidemic.preparedness": frozenset({"view", "change"}),
+    "epidemic.drill": frozenset({"view", "add"}),
+    "epidemic.samplinghouse": frozenset({"view", "add"}),
+    "epidemic.goodslot": frozenset({"view", "add"}),
+    "epidemic.arrivalreport": frozenset({"view", "change"}),
+    "epidemic.sentinelalert": frozenset({"view", "change"}),
+    "epidemic.riskarea": VIEW,
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
@@ -49,12 +92,19 @@ WHITELIST_READ = {
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
         **WHITELIST_READ,
+        **EPIDEMIC_UNIT_READ,
         "enterprises.enterprise": VIEW_EXPORT,
         "accounts.user": VIEW,
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
         **WHITELIST_READ,
+        **EPIDEMIC_UNIT_READ,
+        "epidemic.staffmember": VIEW,
+        "epidemic.arrivalreport": VIEW,
+        "epidemic.sentinelalert": frozenset({"view", "change"}),
+        "epidemic.samplinghouse": frozenset({"view", "change"}),
+        "epidemic.goodslot": VIEW,
         "enterprises.enterprise": frozenset({"view", "export", "add", "change", "merge"}),
         "enterprises.enterprisefact": frozenset({"view", "add"}),
         "enterprises.whitelistentry": frozenset({"view", "export", "fuse"}),
@@ -68,6 +118,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.DEPARTMENT_STAFF: {
         **WHITELIST_READ,
+        **EPIDEMIC_UNIT_READ,
         "enterprises.enterprise": frozenset({"view", "export", "add", "change", "merge"}),
         "enterprises.enterprisefact": frozenset({"view", "add"}),
         "enterprises.criteriaset": frozenset({"view", "add", "change", "publish"}),
@@ -81,6 +132,18 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
+        **EPIDEMIC_UNIT_READ,
+        "epidemic.staffmember": frozenset({"view", "export", "unmask"}),
+        "epidemic.testresult": VIEW,
+        "epidemic.healthcodechange": VIEW,
+        "epidemic.itinerarychange": VIEW,
+        "epidemic.drugpurchase": VIEW,
+        "epidemic.feedbatch": VIEW,
+        "epidemic.outboxmessage": VIEW,
+        "epidemic.arrivalreport": frozenset({"view", "change", "unmask"}),
+        "epidemic.riskarea": frozenset({"view", "add", "change"}),
+        "epidemic.sentinelalert": frozenset({"view", "change"}),
+        "epidemic.goodslot": VIEW,
         "enterprises.enterprise": VIEW,
         "enterprises.whitelistentry": VIEW,
         "enterprises.spotcheck": VIEW,
@@ -88,6 +151,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        **EPIDEMIC_UNIT_READ,
+        "epidemic.staffmember": VIEW,
+        "epidemic.sentinelalert": VIEW,
+        "epidemic.arrivalreport": VIEW,
         "enterprises.enterprise": VIEW,
         "enterprises.enterprisefact": VIEW,
         "enterprises.whitelistentry": VIEW,
@@ -99,6 +166,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        **EPIDEMIC_UNIT_KEEP,
         "enterprises.enterprise": frozenset({"view", "change"}),
         "enterprises.enterprisefact": frozenset({"view", "add"}),
         "enterprises.whitelistentry": VIEW,
@@ -112,7 +180,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.CHECKPOINT_OFFICER: {},
     Role.LOGISTICS_COMPANY: {},
+    # a system feeding data (laboratories, the health-code platform, 豫事办, sentinel pharmacies)
+    Role.DATA_FEED: {
+        "epidemic.feedbatch": frozenset({"ingest"}),
+    },
     Role.SYSTEM_ADMIN: {
+        "epidemic.feedbatch": VIEW,
+        "epidemic.outboxmessage": VIEW,
         "enterprises.enterprise": VIEW,
         "accounts.user": frozenset({"view", "add", "change", "unmask"}),
         "accounts.rolegrant": frozenset({"view", "add", "change"}),

@@ -66,12 +66,12 @@ def read_database_url(url: str) -> dict:
     return config
 
 
-def read_secret_key() -> str:
-    key = env_str("SIBAO_SECRET_KEY")
+def read_secret_key(variable: str = "SIBAO_SECRET_KEY", filename: str = "secret_key") -> str:
+    key = env_str(variable)
     if key:
         return key
     # Without a configured key, one is generated once per installation and kept outside git.
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if path.exists():
         return path.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -83,6 +83,9 @@ def read_secret_key() -> str:
 
 DEBUG = env_bool("SIBAO_DEBUG", False)
 SECRET_KEY = read_secret_key()
+# Personal data (core.personal): person keys (HMAC of ID numbers) and field encryption. Kept apart
+# from SECRET_KEY so that rotating sessions and signatures never orphans the stored personal data.
+DATA_KEY = read_secret_key("SIBAO_DATA_KEY", "data_key")
 ALLOWED_HOSTS = env_list("SIBAO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("SIBAO_CSRF_TRUSTED_ORIGINS")
 DATABASES = {
@@ -110,6 +113,7 @@ INSTALLED_APPS = [
     "sibao.regions",
     "sibao.accounts",
     "sibao.enterprises",
+    "sibao.epidemic",
 ]
 
 MIDDLEWARE = [

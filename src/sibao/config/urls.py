@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("sibao.regions.urls")),
     path("enterprises/", include("sibao.enterprises.urls")),
     path("public/", include("sibao.enterprises.public_urls")),
+    path("epidemic/", include("sibao.epidemic.urls")),
+    path("arrive/", include("sibao.epidemic.public_urls")),
 ]

@@ -28,6 +28,7 @@ class NavItem:
 # shown only if at least one of its entries is allowed.
 G_WHITELIST = _("白名单")
 G_CHAIN = _("产业链与抽查")
+G_EPIDEMIC = _("疫情信息")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
@@ -89,6 +90,12 @@ NAV_ITEMS = (
         ("enterprises.spotcheck", "view"),
         group=G_CHAIN,
     ),
+    # epidemic information: entries go in the G_EPIDEMIC group, under each area's marker
+    # --- roster: rosters, code protection, vaccination (EPI-01, EPI-12, EPI-17) ---
+    # --- feeds: feeds, 两码一证, simulator (EPI-02, EPI-03) ---
+    # --- compliance: test compliance, sentinel, reminders (EPI-04, EPI-10) ---
+    # --- arrivals: arrivals, risk areas, coding (EPI-08, EPI-09) ---
+    # --- units: daily reports, preparedness, sampling houses, goods (EPI-11, EPI-14..16) ---
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

@@ -115,3 +115,29 @@ def make_criteria_set(industry: str = "industry", region: str = "41", criteria=(
             order=order,
         )
     return criteria_set
+
+
+def id_number(n: int | None = None, region: str = "410102", born: str = "19900101") -> str:
+    """A valid 18-digit resident ID number (check digit computed), unique per ``n``."""
+    from sibao.core.personal import id_check_digit
+
+    n = next(_counter) if n is None else n
+    body = f"{region[:6]}{born}{n % 1000:03d}"
+    return body + id_check_digit(body)
+
+
+def make_staff(enterprise, id_no: str | None = None, **fields):
+    """A roster row for ``enterprise`` with a valid ID number (protected as in production)."""
+    from sibao.core.personal import protect_id_number, protect_phone
+    from sibao.epidemic.models import StaffMember
+
+    n = next(_counter)
+    values = {
+        **protect_id_number(id_no or id_number(n, born=f"19{80 + n % 20:02d}0101")),
+        **protect_phone(f"139{n:08d}"),
+        "enterprise": enterprise,
+        "name": f"测试员工{n}",
+        "region_code": enterprise.region_id,
+    }
+    values.update(fields)
+    return StaffMember.objects.create(**values)

@@ -71,6 +71,7 @@ ACCOUNTS = [
     ("demo-checkpoint-officer", Role.CHECKPOINT_OFFICER, "4101", None),
     ("demo-logistics", Role.LOGISTICS_COMPANY, "41", None),
     ("demo-system-admin", Role.SYSTEM_ADMIN, "41", None),
+    ("demo-data-feed", Role.DATA_FEED, "41", None),
 ]
 DEMO_USERNAMES = [row[0] for row in ACCOUNTS]
 

@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sibao.core.scoping import Scope, ScopedManager
+
+
+class AlertKind(models.TextChoices):
+    OVERDUE_TEST = "overdue_test", _("超时未检测核酸")
+    UNREPORTED_ARRIVAL = "unreported_arrival", _("省外来（返）豫未报备")
+    DRUG_PURCHASE = "drug_purchase", _("购买“四类药品”")
+    POSITIVE = "positive", _("核酸检测阳性")
+    RISK_SCAN = "risk_scan", _("红黄码或超时未检人员扫码")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("待处置")
+    CLOSED = "closed", _("已处置")
+
+
+class SentinelAlert(models.Model):
+    """EPI-10: one electronic-sentinel signal about one person, with an owner, a deadline and
+    the outcome it was closed with. ``dedupe_key`` makes raising idempotent: the same signal
+    (kind, person, day or record) is raised once however often the sweep or the feed repeats."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(_("预警类型"), max_length=24, choices=AlertKind.choices)
+    dedupe_key = models.CharField(_("去重键"), max_length=160, unique=True)
+    person_key = models.CharField(_("人员标识"), max_length=64)
+    staff = models.ForeignKey(
+        "epidemic.StaffMember",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("人员"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sentinel_alerts",
+        verbose_name=_("单位"),
+    )
+    detail = models.CharField(_("预警内容"), max_length=255)
+    raised_at = models.DateTimeField(_("预警时间"))
+    due_at = models.DateTimeField(_("处置时限"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
+    outcome = models.TextField(_("处置结果"), blank=True)
+    closed_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处置人"),
+    )
+    # the unit's region when the person is on a roster, else the place the signal came from
+    region_code = models.CharField(_("区划代码"), max_length=12)
+
+    objects = ScopedManager()
+    scope = Scope(region="region_code", enterprise="enterprise_id")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            # open alerts of a region, oldest deadline first; counts per region and kind
+            models.Index(fields=["status", "region_code", "due_at"], name="alert_open_by_region"),
+        ]
+        verbose_name = _("电子哨预警")
+        verbose_name_plural = _("电子哨预警")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.detail}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class OutboxMessage(models.Model):
+    """A reminder to a person (SMS through a pluggable sender; the default sender writes a log
+    line). The phone number is stored encrypted; the body never contains an ID number."""
+
+    id = models.BigAutoField(primary_key=True)
+    person_key = models.CharField(_("人员标识"), max_length=64, blank=True)
+    phone_encrypted = models.TextField(_("手机号码（加密）"), blank=True)
+    phone_masked = models.CharField(_("手机号码"), max_length=11, blank=True)
+    body = models.CharField(_("内容"), max_length=500)
+    dedupe_key = models.CharField(_("去重键"), max_length=160, unique=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=255, blank=True)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    enterprise_id = models.BigIntegerField(_("单位"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope = Scope(region="region_code", enterprise="enterprise_id")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending")]
+        verbose_name = _("提醒短信")
+        verbose_name_plural = _("提醒短信")
+
+    def __str__(self):
+        return f"{self.phone_masked} {self.body[:20]}"

@@ -1,0 +1,1 @@
+"""The epidemic-information pages, one module per area."""
