@@ -39,6 +39,8 @@ from sibao.enterprises.models import (
     WhitelistEntry,
     WhitelistStatus,
 )
+from sibao.epidemic.demo import seed_epidemic
+from sibao.epidemic.models import RiskArea
 from sibao.regions.actions import ensure_organisations
 from sibao.regions.models import (
     Department,
@@ -340,6 +342,7 @@ class Command(BaseCommand):
         enterprises.delete()
         WhitelistBatch.objects.filter(pk__in=self._previous("batches")).delete()
         CriteriaSet.objects.filter(pk__in=self._previous("criteria_sets")).delete()
+        RiskArea.objects.filter(pk__in=self._previous("risk_areas")).delete()
         audit.record(
             RESET_ACTION,
             note=f"删除演示账户 {user_count} 个、演示企业 {enterprise_count} 家",
@@ -362,6 +365,7 @@ class Command(BaseCommand):
         # The first enterprise is an ordinary industrial one in 中原区 (see _placements).
         accounts = self._accounts(gen, regions, created[0])
         whitelist = seed_whitelist(gen, created, accounts, regions)
+        epidemic = seed_epidemic(gen, created, created[0])
 
         audit.record(
             SEED_ACTION,
@@ -372,10 +376,11 @@ class Command(BaseCommand):
                 "credit_codes": [None, [e.credit_code for e in created]],
                 "criteria_sets": [None, whitelist["criteria_ids"]],
                 "batches": [None, whitelist["batch_ids"]],
+                "risk_areas": [None, epidemic["risk_area_ids"]],
             },
             region_code=PROVINCE,
         )
-        self._report(created, accounts, whitelist)
+        self._report(created, accounts, whitelist, epidemic)
 
     def _placements(self, gen: Generator, count: int, regions: dict) -> list[tuple[Region, str]]:
         """(region, industry) for each enterprise: every county once, then weighted by economy."""
@@ -530,7 +535,7 @@ class Command(BaseCommand):
 
     # -- output ------------------------------------------------------------------------------
 
-    def _report(self, created, accounts, whitelist):
+    def _report(self, created, accounts, whitelist, epidemic):
         write = self.stdout.write
         write(
             f"组织机构：指挥部 {Headquarters.objects.count()} 个，"
@@ -560,6 +565,11 @@ class Command(BaseCommand):
             f"企业数据 {whitelist['facts']} 条，产业链关系 {whitelist['links']} 条，"
             f"结对推荐 {whitelist['pairings']} 对，"
             f"防控抽查 {whitelist['spot_checks']} 次。"
+        )
+        write(
+            f"疫情信息：{epidemic['roster_units']} 家单位的花名册共 {epidemic['staff']} 人，"
+            f"风险区域 {len(epidemic['risk_area_ids'])} 个，核酸采样屋 {epidemic['sampling_houses']} 个，"
+            f"健康日报 {epidemic['daily_reports']} 份。"
         )
         write("")
         write("演示账户（密码只显示这一次，请妥善保存）：")
