@@ -44,7 +44,15 @@ class SessionLimitsMiddleware:
 class TwoFactorRequiredMiddleware:
     """Holds users of privileged roles at the second-factor step until they pass it."""
 
-    ALLOWED_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/")
+    # /arrive/ is the public arrival report (EPI-08): it needs no account, so a signed-in
+    # official who has not passed the second factor may use it like anyone else
+    ALLOWED_PREFIXES = (
+        "/accounts/two-factor/",
+        "/accounts/logout/",
+        "/static/",
+        "/i18n/",
+        "/arrive/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -233,6 +233,13 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "sibao.enterprises.models.whitelist.ProposalStatus",
         "SpotCheckResultEnum": "sibao.enterprises.models.SpotCheckResult",
         "ResponsibilityPartyEnum": "sibao.enterprises.models.ResponsibilityParty",
+        # epidemic compliance area (EPI-04, EPI-10)
+        "AlertKindEnum": "sibao.epidemic.models.AlertKind",
+        "AlertStatusEnum": "sibao.epidemic.models.AlertStatus",
+        "OutboxStatusEnum": "sibao.epidemic.models.OutboxStatus",
+        # epidemic units area (EPI-14, EPI-16): the models' inline choice lists
+        "DrillKindEnum": "sibao.epidemic.api.units.DRILL_KINDS",
+        "GoodsDirectionEnum": "sibao.epidemic.api.units.DIRECTIONS",
     },
     "SERVE_PERMISSIONS": ["sibao.core.api.permissions.HasRoleGrant"],
 }

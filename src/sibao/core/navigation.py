@@ -92,10 +92,84 @@ NAV_ITEMS = (
     ),
     # epidemic information: entries go in the G_EPIDEMIC group, under each area's marker
     # --- roster: rosters, code protection, vaccination (EPI-01, EPI-12, EPI-17) ---
+    NavItem(
+        _("员工花名册"),
+        "epidemic:staff_list",
+        ("epidemic.staffmember", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("赋码保护名单"),
+        "epidemic:protection_list",
+        ("epidemic.staffmember", "view"),
+        group=G_EPIDEMIC,
+    ),
     # --- feeds: feeds, 两码一证, simulator (EPI-02, EPI-03) ---
+    NavItem(
+        _("两码一证查询"),
+        "epidemic:person_status",
+        ("epidemic.testresult", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("数据报送批次"),
+        "epidemic:feedbatch_list",
+        ("epidemic.feedbatch", "view"),
+        group=G_EPIDEMIC,
+    ),
     # --- compliance: test compliance, sentinel, reminders (EPI-04, EPI-10) ---
+    NavItem(
+        _("超时未检人员"),
+        "epidemic:compliance_overdue",
+        ("epidemic.staffmember", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("检测合规率"),
+        "epidemic:compliance_regions",
+        ("epidemic.staffmember", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("电子哨预警"),
+        "epidemic:alert_list",
+        ("epidemic.sentinelalert", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("提醒短信"),
+        "epidemic:outbox_list",
+        ("epidemic.outboxmessage", "view"),
+        group=G_EPIDEMIC,
+    ),
     # --- arrivals: arrivals, risk areas, coding (EPI-08, EPI-09) ---
+    NavItem(
+        _("来（返）豫报备"),
+        "epidemic:arrival_list",
+        ("epidemic.arrivalreport", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("风险区域"), "epidemic:risk_area_list", ("epidemic.riskarea", "view"), group=G_EPIDEMIC
+    ),
     # --- units: daily reports, preparedness, sampling houses, goods (EPI-11, EPI-14..16) ---
+    # region pages; a unit admin is taken to its own unit's page
+    NavItem(
+        _("健康日报"),
+        "epidemic:daily_report_missing",
+        ("epidemic.dailyreport", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(
+        _("常态常备"), "epidemic:readiness_list", ("epidemic.preparedness", "view"), group=G_EPIDEMIC
+    ),
+    NavItem(
+        _("核酸采样屋"),
+        "epidemic:sampling_house_region",
+        ("epidemic.samplinghouse", "view"),
+        group=G_EPIDEMIC,
+    ),
+    NavItem(_("物料追溯"), "epidemic:goods_list", ("epidemic.goodslot", "view"), group=G_EPIDEMIC),
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

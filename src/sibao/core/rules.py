@@ -191,6 +191,18 @@ PARAMETERS: tuple[Parameter, ...] = (
         G_ARRIVAL,
         0,
     ),
+    # arrivals (EPI-08): the public report page takes no account, so submissions are limited per
+    # client address; generous, because mobile carriers put many phones behind one address
+    P(
+        "arrival_public_reports_per_hour",
+        30,
+        "int",
+        _("次/小时"),
+        "D2 二(三)（平台默认）",
+        _("入豫报备页每个客户端地址每小时提交上限"),
+        G_ARRIVAL,
+        1,
+    ),
     P("pooled_retest_hours", 6, "int", "h", "D2 三(七)", _("混检阳性单采复核时限"), G_INCIDENT, 1),
     P(
         "silent_period_tests_per_day",
@@ -318,6 +330,18 @@ PARAMETERS: tuple[Parameter, ...] = (
         G_TESTING,
         1,
     ),
+    # compliance (EPI-04, EPI-10): how far back an arrival report counts for an itinerary
+    # change from outside Henan (a report filed a few days before the trip is that trip's report)
+    P(
+        "sentinel_arrival_lookback_days",
+        3,
+        "int",
+        _("天"),
+        "D2 二(三)、二(五)（平台默认）",
+        _("省外来豫未报备核查回溯天数"),
+        G_ARRIVAL,
+        0,
+    ),
     P(
         "daily_report_deadline",
         "10:00",
@@ -336,6 +360,17 @@ PARAMETERS: tuple[Parameter, ...] = (
         _("新进入人员静置期"),
         G_TESTING,
         0,
+    ),
+    # roster (EPI-17): D2 二(六) asks for 应接尽接 without saying what "fully vaccinated" is
+    P(
+        "vaccine_full_doses",
+        2,
+        "int",
+        _("剂"),
+        "D2 二(六)（平台默认）",
+        _("全程接种所需剂次"),
+        G_TESTING,
+        1,
     ),
     P(
         "staff_per_patrol_post",

@@ -141,3 +141,64 @@ def make_staff(enterprise, id_no: str | None = None, **fields):
     }
     values.update(fields)
     return StaffMember.objects.create(**values)
+
+
+# --- arrivals (EPI-08, EPI-09) ---
+def pass_second_factor(client, user):
+    """Take a signed-in test client of a privileged user (health office, system admin) through
+    the real second-factor step, so that its pages answer instead of redirecting there."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.get("/accounts/two-factor/")
+    device = TOTPDevice.objects.get(user=user)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    response = client.post("/accounts/two-factor/", {"token": code})
+    assert response.status_code == 302, response.content.decode()[:300]
+    return client
+
+
+def make_arrival(enterprise, *, id_no: str | None = None, **fields):
+    """An arrival report to ``enterprise`` filed through the public channel and coded."""
+    import datetime
+
+    from django.utils import timezone
+
+    from sibao.epidemic import actions
+
+    n = next(_counter)
+    values = {
+        "id_number": id_no or id_number(n, region="310115"),
+        "name": f"测试来访{n}",
+        "phone": f"137{n:08d}",
+        "origin_region": "310115",
+        "origin_name": "上海市浦东新区",
+        "expected_arrival": timezone.localdate() + datetime.timedelta(days=1),
+    }
+    values.update(fields)
+    return actions.register_arrival(enterprise, actor=None, **values)
+
+
+# --- feeds (EPI-02, EPI-03) ---
+def make_feed_source(code: str = "lab-test", name: str = "测试检测机构"):
+    """A data source with its interface account (data-feed role), as ``sibao simulate`` and
+    the system administrator register them."""
+    from sibao.epidemic import actions
+
+    return actions.register_data_source(code, name, actor=None)
+
+
+# --- units: daily reports, preparedness, sampling houses, goods (EPI-11, EPI-14..16) ---
+def make_listed(enterprise, tier: str = "county"):
+    """Put ``enterprise`` on the whitelist directly (a listed entry, no application)."""
+    import datetime
+
+    from sibao.enterprises.models import WhitelistEntry
+
+    return WhitelistEntry.objects.create(
+        enterprise=enterprise,
+        tier=tier,
+        listed_at=datetime.datetime.now(datetime.UTC),
+        region_code=enterprise.region_id,
+        industry_id=enterprise.industry_id,
+    )

@@ -26,6 +26,7 @@ from sibao.epidemic.models import (
     StaffCategory,
     StaffMember,
 )
+from sibao.epidemic.queries_units import sampling_house_subsidy
 
 TEAMS = ["一班", "二班", "三班", "四班"]
 ZONES = ["生产区", "仓储区", "办公区", "装卸区"]
@@ -137,13 +138,7 @@ def seed_epidemic(gen, created, home) -> dict:
         )
         if unit.employees >= 1000 and rng.random() < 0.6:
             price = Decimal(rng.choice(["68000.00", "85000.00", "120000.00"]))
-            total = (price * ruleset["sampling_house_subsidy_pct"] / 100).quantize(Decimal("0.01"))
-            shares = (
-                ruleset["sampling_house_province_share"] + ruleset["sampling_house_local_share"]
-            )
-            province = (total * ruleset["sampling_house_province_share"] / shares).quantize(
-                Decimal("0.01")
-            )
+            total, province, local = sampling_house_subsidy(price, ruleset)
             houses.append(
                 SamplingHouse(
                     enterprise=unit,
@@ -154,7 +149,7 @@ def seed_epidemic(gen, created, home) -> dict:
                     deployed_on=today - datetime.timedelta(days=rng.randint(1, 9)),
                     subsidy_total=total,
                     subsidy_province=province,
-                    subsidy_local=total - province,
+                    subsidy_local=local,
                     rule_version=ruleset.version,
                 )
             )
