@@ -161,7 +161,10 @@ NAV_ITEMS = (
         group=G_EPIDEMIC,
     ),
     NavItem(
-        _("常态常备"), "epidemic:readiness_list", ("epidemic.preparedness", "view"), group=G_EPIDEMIC
+        _("常态常备"),
+        "epidemic:readiness_list",
+        ("epidemic.preparedness", "view"),
+        group=G_EPIDEMIC,
     ),
     NavItem(
         _("核酸采样屋"),

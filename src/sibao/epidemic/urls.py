@@ -35,9 +35,7 @@ urlpatterns = [
         name="staff_import_report",
     ),
     path("units/<int:pk>/staff/", roster_views.UnitStaffListView.as_view(), name="unit_staff"),
-    path(
-        "units/<int:pk>/staff/new/", roster_views.StaffCreateView.as_view(), name="staff_create"
-    ),
+    path("units/<int:pk>/staff/new/", roster_views.StaffCreateView.as_view(), name="staff_create"),
     path(
         "units/<int:pk>/staff/import/",
         roster_views.StaffImportView.as_view(),
@@ -48,9 +46,7 @@ urlpatterns = [
         roster_views.UnitStaffPanelView.as_view(),
         name="unit_staff_panel",
     ),
-    path(
-        "code-protection/", roster_views.ProtectionListView.as_view(), name="protection_list"
-    ),
+    path("code-protection/", roster_views.ProtectionListView.as_view(), name="protection_list"),
     path(
         "code-protection/export/",
         roster_views.ProtectionExportView.as_view(),
@@ -103,14 +99,22 @@ urlpatterns = [
     path("arrivals/", arrival_views.ArrivalListView.as_view(), name="arrival_list"),
     path("arrivals/<int:pk>/", arrival_views.ArrivalDetailView.as_view(), name="arrival_detail"),
     path(
-        "arrivals/<int:pk>/verify/", arrival_views.ArrivalVerifyView.as_view(), name="arrival_verify"
+        "arrivals/<int:pk>/verify/",
+        arrival_views.ArrivalVerifyView.as_view(),
+        name="arrival_verify",
     ),
     path(
-        "arrivals/<int:pk>/arrive/", arrival_views.ArrivalArriveView.as_view(), name="arrival_arrive"
+        "arrivals/<int:pk>/arrive/",
+        arrival_views.ArrivalArriveView.as_view(),
+        name="arrival_arrive",
     ),
-    path("arrivals/<int:pk>/close/", arrival_views.ArrivalCloseView.as_view(), name="arrival_close"),
     path(
-        "arrivals/<int:pk>/reveal/", arrival_views.ArrivalRevealView.as_view(), name="arrival_reveal"
+        "arrivals/<int:pk>/close/", arrival_views.ArrivalCloseView.as_view(), name="arrival_close"
+    ),
+    path(
+        "arrivals/<int:pk>/reveal/",
+        arrival_views.ArrivalRevealView.as_view(),
+        name="arrival_reveal",
     ),
     path(
         "units/<int:pk>/arrivals/add/",

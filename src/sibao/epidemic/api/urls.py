@@ -19,9 +19,7 @@ def register(router):
     router.register(
         "compliance-rates", compliance.ComplianceRateViewSet, basename="compliance-rate"
     )
-    router.register(
-        "sentinel-alerts", compliance.SentinelAlertViewSet, basename="sentinel-alert"
-    )
+    router.register("sentinel-alerts", compliance.SentinelAlertViewSet, basename="sentinel-alert")
     router.register("outbox", compliance.OutboxMessageViewSet, basename="outbox")
     # --- arrivals: arrivals, risk areas, coding (EPI-08, EPI-09) ---
     from sibao.epidemic.api import arrivals
