@@ -100,8 +100,14 @@ def test_every_role_has_a_demo_account_with_an_active_grant():
     }
     assert departments == {("41", "industry_it"), ("4101", "commerce")}
     # created through the audited actions
+    # the demo accounts, and the feed accounts the simulator registers for its data sources
+    from sibao.epidemic.models import DataSource
+
+    accounts_made = 15 + DataSource.objects.filter(user__isnull=False).count()
+    # feed accounts have no password (token only): their creation is audited with the source link
     assert AuditLog.objects.filter(action="accounts.create_user").count() == 15
-    assert AuditLog.objects.filter(action="accounts.grant_role").count() == 15
+    assert AuditLog.objects.filter(action="epidemic.link_data_source").count() == accounts_made - 15
+    assert AuditLog.objects.filter(action="accounts.grant_role").count() == accounts_made
     for username in accounts:
         if User.objects.get(username=username).requires_two_factor:
             assert f"sibao demo-totp {username}" in output

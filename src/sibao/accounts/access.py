@@ -15,13 +15,27 @@ def _any(paths, lookup, value) -> Q:
     return q
 
 
+def prefix_range(path: str, code: str) -> Q:
+    """Rows whose code at ``path`` starts with ``code``, as a range: ``code <= x < next``.
+
+    Region codes are digit strings, so "starts with 410102" is exactly "from 410102 up to, not
+    including, 410103". A range is a plain btree range scan under any collation, where
+    ``LIKE '410102%'`` uses an index only under the "C" collation (not "C.UTF-8" or a locale).
+    """
+    upper = code[:-1] + chr(ord(code[-1]) + 1)
+    return Q(**{f"{path}__gte": code, f"{path}__lt": upper})
+
+
 def _grant_q(grant, scope) -> Q:
     if grant.enterprise_id:
         # an enterprise's own grant reaches the rows naming that enterprise, wherever they are
         if scope.enterprise is None:
             return NOTHING
         return _any(scope.enterprise, "", grant.enterprise_id)
-    q = _any(scope.region, "__startswith", grant.region_id)
+    paths = (scope.region,) if isinstance(scope.region, str) else scope.region
+    q = NOTHING
+    for path in paths:
+        q |= prefix_range(path, grant.region_id)
     industries = grant.industry_codes()
     if industries is not None and scope.industry is not None:
         q &= Q(**{f"{scope.industry}__in": industries})

@@ -1,7 +1,8 @@
 """Event tables fed by external systems (EPI-02). Append-only, ``BigAutoField``, a natural key
 for idempotent ingestion (a resent record changes nothing), the person key instead of any ID
-number, and the scope keys of the person's unit copied at ingestion (empty when the person is on
-no roster: then only province-wide grants see the row)."""
+number, and the scope keys of the person's unit copied at ingestion (the province, "41", when the
+person is on no roster — the pharmacy's county for purchases — so that only grants covering that
+region see the row)."""
 
 from django.conf import settings
 from django.db import models

@@ -11,12 +11,14 @@ how ``--reset`` finds the demo enterprises again without touching anything else.
 """
 
 import base64
+import io
 import math
 import random
 import secrets
 import unicodedata
 from decimal import Decimal
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -366,6 +368,12 @@ class Command(BaseCommand):
         accounts = self._accounts(gen, regions, created[0])
         whitelist = seed_whitelist(gen, created, accounts, regions)
         epidemic = seed_epidemic(gen, created, created[0])
+        # three days of feeds for the rosters, then the sentinel's first sweep: the demo opens on
+        # statuses, overdue staff and open alerts rather than on empty pages
+        feeds = io.StringIO()
+        call_command("simulate", "--days", "3", "--seed", str(seed), stdout=feeds)
+        call_command("sentinel-sweep", stdout=feeds)
+        epidemic["feeds"] = feeds.getvalue().strip().splitlines()
 
         audit.record(
             SEED_ACTION,
@@ -571,6 +579,9 @@ class Command(BaseCommand):
             f"风险区域 {len(epidemic['risk_area_ids'])} 个，核酸采样屋 {epidemic['sampling_houses']} 个，"
             f"健康日报 {epidemic['daily_reports']} 份。"
         )
+        write("模拟数据接口（sibao simulate，近 3 天）：")
+        for line in epidemic["feeds"]:
+            write(f"  {line}")
         write("")
         write("演示账户（密码只显示这一次，请妥善保存）：")
         header = ["角色", "区划", "用户名", "密码"]
