@@ -119,3 +119,13 @@ def test_the_public_index_costs_a_fixed_number_of_queries(
         make_criteria_set(region="41", industry=industry, criteria=[("A", "", None)])
     with django_assert_max_num_queries(12):
         assert Client().get("/public/").status_code == 200
+
+
+@pytest.mark.req("WL-03")
+def test_an_official_still_at_the_second_factor_step_may_read_the_public_pages(login, departments):
+    from sibao.accounts.roles import Role
+    from sibao.core.testing import make_user
+
+    officer = login(make_user(Role.HEALTH_OFFICE, "410102"))
+    assert officer.get("/enterprises/").status_code == 302  # held at the second factor
+    assert officer.get("/public/").status_code == 200

@@ -44,14 +44,16 @@ class SessionLimitsMiddleware:
 class TwoFactorRequiredMiddleware:
     """Holds users of privileged roles at the second-factor step until they pass it."""
 
-    # /arrive/ is the public arrival report (EPI-08): it needs no account, so a signed-in
-    # official who has not passed the second factor may use it like anyone else
+    # /arrive/ (the arrival report, EPI-08) and /public/ (published criteria and batches,
+    # WL-03, WL-05) need no account, so a signed-in official who has not passed the second
+    # factor may read them like anyone else
     ALLOWED_PREFIXES = (
         "/accounts/two-factor/",
         "/accounts/logout/",
         "/static/",
         "/i18n/",
         "/arrive/",
+        "/public/",
     )
 
     def __init__(self, get_response):
