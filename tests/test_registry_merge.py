@@ -251,3 +251,42 @@ def test_the_merge_form_merges_and_the_merged_page_says_where_it_went(personas, 
         ).status_code
         == 403
     )
+
+
+@pytest.mark.req("WL-01")
+@pytest.mark.req("ORG-06")
+def test_the_survivors_named_persons_stay_and_the_duplicates_fill_the_gaps(personas, twins):
+    from sibao.enterprises.models import Responsibility
+
+    survivor, duplicate = twins
+    office = personas["own_county"]
+    actions.set_responsibility(
+        survivor,
+        party="enterprise",
+        name="王保留",
+        position="副总",
+        phone="",
+        duties="防疫",
+        actor=office,
+    )
+    actions.set_responsibility(
+        duplicate,
+        party="enterprise",
+        name="李重复",
+        position="副总",
+        phone="",
+        duties="防疫",
+        actor=office,
+    )
+    actions.set_responsibility(
+        duplicate,
+        party="department",
+        name="赵部门",
+        position="科长",
+        phone="",
+        duties="指导",
+        actor=office,
+    )
+    actions.merge_enterprises(survivor, duplicate, actor=office, reason="同一单位重复登记")
+    kept = {r.party: r.name for r in Responsibility.objects.filter(enterprise=survivor)}
+    assert kept == {"enterprise": "王保留", "department": "赵部门"}

@@ -390,8 +390,11 @@ def merge_enterprises(survivor, duplicate, *, actor, reason: str) -> Enterprise:
     counts["spot_checks"] = SpotCheck.objects.filter(enterprise=duplicate).update(
         enterprise=survivor
     )
-    counts["responsibilities"] = Responsibility.objects.filter(enterprise=duplicate).update(
-        enterprise=survivor
+    # one row per party: the survivor's own named persons stay; the duplicate's fill the gaps
+    counts["responsibilities"] = (
+        Responsibility.objects.filter(enterprise=duplicate)
+        .exclude(party__in=survivor.responsibilities.values("party"))
+        .update(enterprise=survivor)
     )
     counts["self_assessments"] = SelfAssessment.objects.filter(enterprise=duplicate).update(
         enterprise=survivor

@@ -86,6 +86,12 @@ class Responsibility(models.Model):
 
     class Meta:
         ordering = ["enterprise_id", "party", "id"]
+        constraints = [
+            # one row per party: set_responsibility updates it rather than adding another
+            models.UniqueConstraint(
+                fields=["enterprise", "party"], name="responsibility_once_per_party"
+            ),
+        ]
         verbose_name = _("四方责任")
         verbose_name_plural = _("四方责任")
 

@@ -78,6 +78,8 @@ class SentinelAlert(models.Model):
         indexes = [
             # open alerts of a region, oldest deadline first; counts per region and kind
             models.Index(fields=["status", "region_code", "due_at"], name="alert_open_by_region"),
+            # a unit's open alerts (its page panel and list)
+            models.Index(fields=["enterprise", "status", "due_at"], name="alert_open_by_unit"),
         ]
         verbose_name = _("电子哨预警")
         verbose_name_plural = _("电子哨预警")
