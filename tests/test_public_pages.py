@@ -4,6 +4,7 @@ only: never a draft, never a change not yet in a batch."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from sibao.accounts.roles import Role
 from sibao.core.testing import OWN_COUNTY, make_criteria_set, make_enterprise, make_user
@@ -61,7 +62,7 @@ def test_anyone_reads_the_published_criteria_without_signing_in(published, draft
     assert "河南省工业生产白名单入选标准" in text
     assert "年营业收入 ≥ 10000 万元" in text and "豫疫防指〔2022〕3号 二(二)" in text
     assert "市级" in text and "第 1 版" in text
-    assert published.published_at.strftime("%Y-%m-%d") in text
+    assert timezone.localtime(published.published_at).strftime("%Y-%m-%d") in text
     # the draft and its text are nowhere
     assert "尚未发布的修订稿" not in text and "草稿里的秘密条件" not in text
     # a plain public header, not the platform's navigation

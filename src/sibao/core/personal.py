@@ -14,6 +14,7 @@ from functools import lru_cache
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.core.masking import mask_id_number, mask_phone
@@ -47,7 +48,7 @@ def normalise_id_number(value: str) -> str:
         born = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号码中的出生日期无效。")) from None
-    if not (datetime.date(1900, 1, 1) <= born <= datetime.date.today()):
+    if not (datetime.date(1900, 1, 1) <= born <= timezone.localdate()):
         raise ValidationError(_("身份证号码中的出生日期无效。"))
     return text
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -242,7 +243,7 @@ def validate_rows(table: Table, existing: dict[str, bool]) -> tuple[list[StaffRo
     the unit's roster to whether that row is active."""
     good, errors = [], []
     seen: dict[str, int] = {}
-    today = datetime.date.today()
+    today = timezone.localdate()
     for number, record in table.rows:
         row_errors: list[RowError] = []
 

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import can, covers
@@ -56,7 +57,7 @@ def record_fact(
             "text_value": None,
             "bool_value": None,
             column: typed,
-            "as_of": as_of or datetime.date.today(),
+            "as_of": as_of or timezone.localdate(),
             "recorded_by": actor if actor is not None and actor.is_authenticated else None,
             "region_code": enterprise.region_id,
         },
