@@ -9,21 +9,19 @@ ID numbers and phones, which are masked there as everywhere else (the report is 
 page, signed into a hidden field and downloaded: none of that may carry them in clear).
 """
 
-import codecs
 import csv
 import datetime
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
+from sibao.core import tabular
 from sibao.core.masking import mask_id_number, mask_phone
 from sibao.core.personal import decrypt, normalise_id_number, normalise_phone, person_key
 from sibao.epidemic.models import PostClass, StaffCategory
@@ -107,107 +105,13 @@ class RowError:
         }
 
 
-@dataclass
-class Table:
-    rows: list[tuple[int, dict]]
-    encoding: str = ""
-
-
-class Refused(ValidationError):
-    """A file refused as a whole (its format or columns), before any row is looked at."""
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def _normalise_header(value) -> str:
-    text = _cell(value)
-    text = text.replace("(", "（").replace(")", "）").replace(" ", "").replace("\u3000", "")
-    return text.rstrip("*＊")  # a required column marked with a star still matches
-
-
-def _cell(value) -> str:
-    """A cell as text: Excel gives numbers for codes typed without the text format, and dates
-    for date cells."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without the BOM Excel writes), else GB18030, which reads GBK too."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise Refused(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码。")) from None
-
-
-def _raw_rows(data: bytes, filename: str) -> tuple[Iterable, str]:
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        text, encoding = _decode(data)
-        return csv.reader(io.StringIO(text, newline="")), encoding
-    if name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-            raise Refused(_("无法读取该 Excel 文件，请使用下载的模板（.xlsx）。")) from None
-        sheet = (
-            workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
-        )
-        return sheet.iter_rows(values_only=True), "xlsx"
-    raise Refused(_("只支持 .xlsx 或 .csv 文件（旧版 .xls 请另存为 .xlsx）。"))
+Refused = tabular.Refused
+Table = tabular.Table
 
 
 def read_table(data: bytes, filename: str) -> Table:
-    """The file's data rows as {header: text}; refused as a whole when its columns are not
-    exactly the template's (missing, unknown or repeated headers)."""
-    rows, encoding = _raw_rows(data, filename)
-    rows = iter(rows)
-    header_row = next(rows, None)
-    if header_row is None:
-        raise Refused(_("文件是空的。"))
-    headers = [_normalise_header(v) for v in header_row]
-    while headers and not headers[-1]:
-        headers.pop()
-    present = [h for h in headers if h]
-    missing = [h for h in HEADERS if h not in present]
-    unknown = [h for h in present if h not in HEADERS]
-    repeated = sorted({h for h in present if present.count(h) > 1})
-    problems = []
-    if missing:
-        problems.append(_("缺少列：%(cols)s") % {"cols": "、".join(missing)})
-    if unknown:
-        problems.append(_("无法识别的列：%(cols)s") % {"cols": "、".join(unknown)})
-    if repeated:
-        problems.append(_("重复的列：%(cols)s") % {"cols": "、".join(repeated)})
-    if problems:
-        raise Refused(
-            _("文件的列与模板不一致（%(problems)s），整个文件未导入。请使用下载的模板。")
-            % {"problems": "；".join(problems)}
-        )
-    table = Table(rows=[], encoding=encoding)
-    for number, raw in enumerate(rows, start=2):
-        values = [_cell(v) for v in raw]
-        if not any(values):
-            continue  # blank lines between blocks of data are common in hand-kept sheets
-        record = {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}
-        table.rows.append((number, record))
-    return table
+    """The file's data rows as {header: text} (``core.tabular``)."""
+    return tabular.read_table(data, filename, HEADERS, SHEET_NAME)
 
 
 # --- checking ------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 bulk import, the inclusion proposals a whitelisted unit's partners get, and the pairing of
 production, tourism and key-project units with transport and commerce units."""
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sibao.accounts.access import can, covers
-from sibao.core import audit
+from sibao.core import audit, tabular
 from sibao.core.notifications import notify
 from sibao.enterprises.actions.whitelist import _notify_unit, _unit_admins, propose_linked_units
 from sibao.enterprises.models import (
@@ -207,30 +206,10 @@ def _kind_from_label(value: str) -> str | None:
 
 
 def _read_rows(upload, filename: str) -> list[list[str]]:
-    name = (filename or getattr(upload, "name", "") or "").lower()
+    name = filename or getattr(upload, "name", "") or ""
     data = upload.read() if hasattr(upload, "read") else bytes(upload)
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception:
-            raise ValidationError(_("无法读取该 Excel 文件，请使用下载的模板（.xlsx）。")) from None
-        return [
-            ["" if cell is None else str(cell).strip() for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError(_("无法识别 CSV 文件的编码（支持 UTF-8 与 GBK）。"))
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    raise ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
+    rows, _encoding = tabular.raw_rows(data, name)
+    return [[tabular.cell(value) for value in row] for row in rows]
 
 
 def _column_positions(header: list[str]) -> dict[str, int]:
