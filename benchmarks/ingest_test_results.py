@@ -9,16 +9,21 @@ Plain script, no test runner, PostgreSQL only (the bulk path under test is Postg
 
 It (re)creates a scratch database (``--db``, default ``sibao_bench_ingest`` on the local server,
 dropped first), migrates it, puts half of the people on a roster (so that ingestion also copies
-``last_negative_at`` onto roster rows, as in production), then measures, each with fresh sample
-numbers so that nothing is a duplicate:
+``last_negative_at`` onto roster rows, as in production), ingests a first untimed round of tests
+(so that every person has a status row), then measures, each with fresh sample numbers so that
+nothing is a duplicate, and the ingested rounds each a day later than the one before (so that
+every result moves its person's status and roster row forward, as a new round of tests does):
 
 1. raw ``COPY``: the rows prepared in advance (person key already computed), one ``COPY``;
 2. ``ingest()``: records as the API receives them (ISO strings), in batches of ``--batch``:
-   validation, person key, scope lookup, ``COPY`` into a temporary table + ``INSERT … SELECT …
-   ON CONFLICT DO NOTHING``, the status upsert, the roster copy and the sentinel hook;
+   validation, person key, ``COPY`` into a temporary table, then one statement: scope lookup,
+   ``INSERT … ON CONFLICT DO NOTHING``, the status upsert and the roster copy; the sentinel hook;
 3. HTTP: the same batches as JSON to ``POST /api/feeds/test_result/`` with a data-feed token
    (Django's test client, in process: JSON parsing, authentication, the view, ``ingest()``);
-4. raw ``COPY`` again, to see how much the growing table alone changes the baseline.
+4. HTTP again with ``--senders`` clients at once (threads, one database connection each), as
+   several laboratories post at the same time: one request's validation overlaps another's
+   database work, which a single sender cannot do;
+5. raw ``COPY`` again, to see how much the growing table alone changes the baseline.
 
 The ratios use the mean of the two ``COPY`` runs.
 """
@@ -161,12 +166,48 @@ def through_http(batches, key) -> float:
     return time.perf_counter() - began
 
 
+def through_http_concurrently(batches, key, senders: int) -> float:
+    """The same endpoint with ``senders`` clients posting at once, each on its own thread and
+    database connection, as several laboratories (and server workers) do: one request's Python
+    work overlaps another's database work."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    bodies = [json.dumps(batch) for batch in batches]
+    failures = []
+
+    def send(share):
+        client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
+        try:
+            for body in share:
+                answer = client.post(
+                    "/api/feeds/test_result/", body, content_type="application/json"
+                )
+                if answer.status_code != 200:
+                    failures.append(answer.content[:300])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(bodies[i::senders],)) for i in range(senders)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    assert not failures, failures[:1]
+    return elapsed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="sibao_bench_ingest")
+    parser.add_argument("--senders", type=int, default=2, help="concurrent senders in run 4")
     args = parser.parse_args()
     setup_django(args.server, args.db)
     from django.utils import timezone
@@ -176,20 +217,30 @@ def main():
     ids, keys, source, key = build(n)
     now = timezone.now() - datetime.timedelta(minutes=10)
 
-    def chunks(tag):
-        items = records(ids, tag, now)
+    def chunks(tag, days_ago):
+        # each run is a new round of tests, sampled a day after the previous one, so that every
+        # run moves each person's status and roster row forward (the steady state of the feed)
+        items = records(ids, tag, now - datetime.timedelta(days=days_ago))
         return [items[i : i + args.batch] for i in range(0, n, args.batch)]
 
+    # an untimed first round: every person gets a status row, as in production
+    through_ingest(chunks("PRE-", 3), source)
     copy_first = raw_copy(keys, "RAW1-", now, source)
-    ingest_seconds = through_ingest(chunks("ING-"), source)
-    http_seconds = through_http(chunks("WEB-"), key)
+    ingest_seconds = through_ingest(chunks("ING-", 2), source)
+    http_seconds = through_http(chunks("WEB-", 1), key)
+    concurrent_seconds = through_http_concurrently(chunks("PAR-", 0), key, args.senders)
     copy_again = raw_copy(keys, "RAW2-", now, source)
     baseline = n / ((copy_first + copy_again) / 2)
     print(f"rows per run: {n}, batch: {args.batch}")
     print(f"raw COPY        {n / copy_first:>10,.0f} rows/s (first), {n / copy_again:,.0f} (last)")
-    for label, seconds in (("ingest()", ingest_seconds), ("HTTP endpoint", http_seconds)):
+    runs = (
+        ("ingest()", ingest_seconds),
+        ("HTTP, 1 sender", http_seconds),
+        (f"HTTP, {args.senders} senders", concurrent_seconds),
+    )
+    for label, seconds in runs:
         rate = n / seconds
-        print(f"{label:<15} {rate:>10,.0f} rows/s   ratio to COPY {rate / baseline:.2f}")
+        print(f"{label:<17} {rate:>10,.0f} rows/s   ratio to COPY {rate / baseline:.2f}")
 
 
 if __name__ == "__main__":

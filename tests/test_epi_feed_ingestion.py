@@ -259,7 +259,12 @@ def test_a_crash_in_the_middle_stores_nothing_of_the_batch(unit, source, monkeyp
 
     monkeypatch.setattr(sentinel, "on_test_results", broken)
     with pytest.raises(RuntimeError):
-        ingest("test_result", [nat_record(id_number(60))], source=source, actor=None)
+        ingest(
+            "test_result",
+            [nat_record(id_number(60), result="positive")],
+            source=source,
+            actor=None,
+        )
     assert not NatResult.objects.exists()
     assert not PersonStatus.objects.exists()
     assert not FeedBatch.objects.exists()
@@ -272,13 +277,19 @@ def test_the_sentinel_hooks_get_only_the_newly_stored_rows(unit, source, monkeyp
     monkeypatch.setattr(sentinel, "on_test_results", lambda rows: seen.append(list(rows)))
     id_no = id_number(61)
     make_staff(unit, id_no)
+
+    def positive(sample):
+        return nat_record(id_no, sample, result="positive")
+
+    ingest("test_result", [positive("A"), positive("B")], source=source, actor=None)
     ingest(
-        "test_result", [nat_record(id_no, "A"), nat_record(id_no, "B")], source=source, actor=None
+        "test_result",
+        [positive("A"), positive("C"), nat_record(id_no, "N")],
+        source=source,
+        actor=None,
     )
-    ingest(
-        "test_result", [nat_record(id_no, "A"), nat_record(id_no, "C")], source=source, actor=None
-    )
-    ingest("test_result", [nat_record(id_no, "A")], source=source, actor=None)
+    ingest("test_result", [positive("A")], source=source, actor=None)
+    # only positives reach the sentinel, each once: a resent one is not new
     assert [sorted(r.sample_no for r in rows) for rows in seen] == [["A", "B"], ["C"]]
     row = seen[0][0]
     assert row.pk and row.enterprise_id == unit.pk and row.region_code == "410102"

@@ -21,6 +21,7 @@ from sibao.core.testing import (
 )
 from sibao.epidemic.ingest import ingest
 from sibao.epidemic.models import PersonStatus, PostClass, StaffMember
+from sibao.epidemic.models import TestResult as NatResult
 from sibao.epidemic.status import sync_staff_status
 
 NOW = timezone.now().replace(microsecond=0)
@@ -191,3 +192,37 @@ def test_a_person_outside_the_officers_reach_is_not_shown(source, officer, login
     # the HQ office reads rosters but not test data: no lookup page
     office = login(make_user(Role.HQ_OFFICE, "410102"))
     assert office.post("/epidemic/person-status/", {"id_number": id_no}).status_code == 403
+
+
+@pytest.mark.req("EPI-03")
+def test_a_positive_and_a_negative_of_the_same_moment_leave_the_result_positive(source):
+    """Same rule on both storage paths (the PostgreSQL bulk statement and the portable one)."""
+    for order, id_no in (
+        (("negative", "positive"), id_number(7)),
+        (("positive", "negative"), id_number(8)),
+    ):
+        send(
+            source,
+            "test_result",
+            *(nat(id_no, f"S{i}", 3, result) for i, result in enumerate(order)),
+        )
+        state = status_of(id_no)
+        assert (state.last_sample_at, state.last_result) == (ago(3), "positive")
+        assert state.last_negative_at == ago(3) == state.last_positive_at
+
+
+@pytest.mark.req("EPI-02")
+def test_a_result_of_a_person_on_two_rosters_is_filed_under_the_first_unit(source):
+    id_no = id_number(9)
+    first = make_enterprise(region="410102")
+    second = make_enterprise(region="410202")
+    make_staff(second, id_no)
+    make_staff(first, id_no)
+    off_roster = id_number(10)
+    batch = send(source, "test_result", nat(id_no, "A", 2), nat(off_roster, "B", 2))
+    rows = {row.person_key: row for row in NatResult.objects.filter(batch=batch)}
+    mine = rows[person_key(id_no)]
+    assert (mine.enterprise_id, mine.region_code) == (first.pk, "410102")
+    other = rows[person_key(off_roster)]
+    # off the rosters: filed under the province, seen only by province-wide grants
+    assert other.enterprise_id is None and other.region_code not in ("410102", "410202")

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,3 +65,17 @@ def test_an_unmasked_read_is_allowed_to_admins_only_and_audited(personas, login,
     reads = AuditLog.objects.filter(action="personal_data.read", object_id=str(account.pk))
     assert reads.count() == 2 and {r.actor_id for r in reads} == {admin.pk}
     assert reads.first().region_code == OWN_COUNTY
+
+
+@pytest.mark.req("EPI-01")
+def test_full_width_id_numbers_and_phones_are_read_as_their_ascii_forms():
+    from sibao.core.personal import normalise_id_number, normalise_phone, person_key
+    from sibao.core.testing import id_number
+
+    plain = id_number(42)
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in plain)
+    assert normalise_id_number(wide) == plain
+    assert person_key(wide) == person_key(plain) == person_key(f" {plain[:6]} {plain[6:]} ")
+    assert normalise_phone("１３８ ００１３ ８０００") == "13800138000"
+    with pytest.raises(ValidationError):
+        normalise_id_number(plain[:17] + "٣")  # an Arabic-Indic digit is not a check digit

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from sibao.epidemic.models import FeedKind, PersonStatus, StaffMember
 
-__all__ = ["apply", "sync_staff_status"]
+__all__ = ["apply", "sync_staff_status", "test_result_fold_sql"]
 
 CHUNK = 5000
 
@@ -92,7 +92,9 @@ def _fold(kind: str, rows) -> dict[str, dict]:
             }
         if kind == FeedKind.TEST_RESULT:
             at = row.sampled_at
-            if state["last_sample_at"] is None or at > state["last_sample_at"]:
+            last = state["last_sample_at"]
+            # at equal sample times a positive result counts as the last one (as in SQL below)
+            if last is None or at > last or (at == last and row.result == "positive"):
                 state["last_sample_at"], state["last_result"] = at, row.result
             slot = "last_negative_at" if row.result == "negative" else "last_positive_at"
             if state[slot] is None or at > state[slot]:
@@ -165,6 +167,40 @@ def _upsert(kind: str, folded: dict[str, dict]) -> bool:
             params,
         )
     return False
+
+
+def test_result_fold_sql(inserted: str, now_param: str) -> str:
+    """PostgreSQL: the CTEs that fold the test results returned by the CTE ``inserted``
+    (``person_key``, ``sampled_at``, ``result``) into ``PersonStatus`` and copy the last negative
+    onto the roster, by the same rules as ``apply``, inside the statement that stores them (the
+    NAT feed's bulk path: no round trip, no row shipped back to Python). At equal sample times a
+    positive result counts as the last one. ``now_param`` is the placeholder of ``updated_at``."""
+    columns = ", ".join(_COLUMNS)
+    updates = ", ".join([*_UPDATES[FeedKind.TEST_RESULT], "updated_at = excluded.updated_at"])
+    return f"""
+    folded AS (
+        SELECT person_key,
+               max(sampled_at) AS last_sample_at,
+               (array_agg(result ORDER BY sampled_at DESC, result DESC))[1] AS last_result,
+               max(sampled_at) FILTER (WHERE result = 'negative') AS last_negative_at,
+               max(sampled_at) FILTER (WHERE result = 'positive') AS last_positive_at
+        FROM {inserted} GROUP BY person_key
+    ),
+    upserted AS (
+        INSERT INTO epidemic_personstatus ({columns})
+        SELECT person_key, '', NULL, '', NULL, last_sample_at, last_result, last_negative_at,
+               last_positive_at, '', NULL, {now_param}
+        FROM folded
+        ON CONFLICT (person_key) DO UPDATE SET {updates}
+        RETURNING person_key, last_negative_at
+    ),
+    roster AS (
+        UPDATE epidemic_staffmember AS s SET last_negative_at = u.last_negative_at
+        FROM upserted AS u
+        WHERE s.person_key = u.person_key AND u.last_negative_at IS NOT NULL
+          AND (s.last_negative_at IS NULL OR s.last_negative_at < u.last_negative_at)
+        RETURNING 1
+    )"""
 
 
 def _latest_negative():

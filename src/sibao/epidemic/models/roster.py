@@ -28,8 +28,13 @@ class StaffMember(models.Model):
     an index range scan on this table (``staff_overdue_*``), never a scan of test history.
     """
 
+    # no index of its own: ``staff_overdue_unit`` starts with it
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", models.CASCADE, related_name="staff", verbose_name=_("单位")
+        "enterprises.Enterprise",
+        models.CASCADE,
+        related_name="staff",
+        verbose_name=_("单位"),
+        db_index=False,
     )
     person_key = models.CharField(_("人员标识"), max_length=64)
     id_encrypted = models.TextField(_("身份证号码（加密）"))
@@ -64,13 +69,14 @@ class StaffMember(models.Model):
     class Meta:
         ordering = ["enterprise_id", "team", "name"]
         constraints = [
+            # also the ingestion's "every roster row of these people" when their status changes;
+            # each index here is written again on every NAT result of a rostered person (the
+            # update of ``last_negative_at`` cannot be a HOT update), so there are no others
             models.UniqueConstraint(
-                fields=["enterprise", "person_key"], name="staff_once_per_unit"
+                fields=["person_key", "enterprise"], name="staff_once_per_unit"
             ),
         ]
         indexes = [
-            # ingestion: "every roster row of these people" when their status changes
-            models.Index(fields=["person_key"], name="staff_by_person"),
             # overdue lists: a unit's (or a region's) active staff by last negative sample
             models.Index(
                 fields=["enterprise", "is_active", "last_negative_at"], name="staff_overdue_unit"
