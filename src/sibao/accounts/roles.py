@@ -25,29 +25,6 @@ class Role(models.TextChoices):
 VIEW = frozenset({"view"})
 VIEW_EXPORT = frozenset({"view", "export"})
 
-# Epidemic models every government role reads as aggregates and lists (masked personal data).
-EPIDEMIC_UNIT_READ = {
-    "epidemic.dailyreport": VIEW,
-    "epidemic.preparedness": VIEW,
-    "epidemic.drill": VIEW,
-    "epidemic.samplinghouse": VIEW,
-    "epidemic.riskarea": VIEW,
-}
-# What a unit keeps about itself (its admin, for its own unit only, by the grant's scope).
-EPIDEMIC_UNIT_KEEP = {
-    "epidemic.staffmember": frozenset({"view", "add", "change", "export"}),
-    "epidemic.dailyreport": frozenset({"view", "add"}),
-    "epidemic.preparedness": frozenset({"view", "change"}),
-    "epidemic.drill": frozenset({"view", "add"}),
-    "epidemic.samplinghouse": frozenset({"view", "add"}),
-    "epidemic.goodslot": frozenset({"view", "add"}),
-    "epidemic.arrivalreport": frozenset({"view", "change"}),
-    "epidemic.sentinelalert": frozenset({"view", "change"}),
-    "epidemic.riskarea": VIEW,
-}
-
-# model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
-# personal data in the clear (audited); "change_rules" a new rule-set version.
 # Whitelist models a government role reads (the whitelist is the backbone every module reads).
 WHITELIST_READ = {
     "enterprises.whitelistentry": VIEW_EXPORT,
@@ -85,12 +62,38 @@ EPIDEMIC_UNIT_KEEP = {
     "epidemic.riskarea": VIEW,
 }
 
+# A unit's spaces, codes and small units (EPI-05, EPI-13), as government roles read them.
+PLACES_UNIT_READ = {
+    "places.space": VIEW,
+    "places.placecode": VIEW,
+    "places.zone": VIEW,
+    "places.team": VIEW,
+    "places.shift": VIEW,
+    "places.dormitoryroom": VIEW,
+    "places.bubblegroup": VIEW,
+}
+# What a unit keeps about its places: the space tree and codes ("revoke" a code), badges, its
+# small units, and its own scan log (masked; "checkout" everyone at one of its places).
+PLACES_UNIT_KEEP = {
+    "places.space": frozenset({"view", "add", "change"}),
+    "places.placecode": frozenset({"view", "add", "revoke"}),
+    "places.badge": frozenset({"view", "add", "revoke"}),
+    "places.zone": frozenset({"view", "add", "change"}),
+    "places.team": frozenset({"view", "add", "change"}),
+    "places.shift": frozenset({"view", "add", "change"}),
+    "places.dormitoryroom": frozenset({"view", "add", "change"}),
+    "places.bubblegroup": frozenset({"view", "add", "change"}),
+    "places.scan": frozenset({"view", "checkout"}),
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
 # "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **PLACES_UNIT_READ,
+        "places.tracingjob": VIEW,
         **WHITELIST_READ,
         **EPIDEMIC_UNIT_READ,
         "enterprises.enterprise": VIEW_EXPORT,
@@ -98,6 +101,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
+        **PLACES_UNIT_READ,
+        "places.tracingjob": VIEW,
         **WHITELIST_READ,
         **EPIDEMIC_UNIT_READ,
         "epidemic.staffmember": VIEW,
@@ -117,6 +122,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
+        **PLACES_UNIT_READ,
         **WHITELIST_READ,
         **EPIDEMIC_UNIT_READ,
         "enterprises.enterprise": frozenset({"view", "export", "add", "change", "merge"}),
@@ -132,6 +138,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
+        **PLACES_UNIT_READ,
+        # tracing reads the scan log: only through a job that states its reason (audited)
+        "places.tracingjob": frozenset({"view", "add", "export"}),
+        "places.tracingcontact": frozenset({"view", "export", "unmask"}),
+        "places.placecode": frozenset({"view", "revoke"}),
         **EPIDEMIC_UNIT_READ,
         "epidemic.staffmember": frozenset({"view", "export", "unmask"}),
         "epidemic.testresult": VIEW,
@@ -151,6 +162,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        **PLACES_UNIT_READ,
         **EPIDEMIC_UNIT_READ,
         "epidemic.staffmember": VIEW,
         "epidemic.sentinelalert": VIEW,
@@ -166,6 +178,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        **PLACES_UNIT_KEEP,
         **EPIDEMIC_UNIT_KEEP,
         "enterprises.enterprise": frozenset({"view", "change"}),
         "enterprises.enterprisefact": frozenset({"view", "add"}),

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "sibao.accounts",
     "sibao.enterprises",
     "sibao.epidemic",
+    "sibao.places",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ version number always names one complete set of values.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -17,13 +18,15 @@ from django.utils.translation import gettext_lazy as _
 class Parameter:
     key: str
     default: object
-    kind: str  # int | decimal | date | time
+    kind: str  # int | decimal | date | time | text
     unit: str
     source: str  # the seed's section, e.g. "D2 二(一)"
     label: str
     group: str
     minimum: float | None = None
     maximum: float | None = None
+    # for text values: a function that returns the text or raises ValueError with the reason
+    check: object = None
 
     def parse(self, raw) -> object:
         """The typed value of ``raw`` (a form or JSON value); ValueError with a Chinese message."""
@@ -39,9 +42,13 @@ class Parameter:
                 return datetime.date.fromisoformat(text).isoformat()
             elif self.kind == "time":
                 return datetime.time.fromisoformat(text).strftime("%H:%M")
+            elif self.check is not None:
+                return self.check(text)
             else:
                 return text
-        except (ValueError, InvalidOperation):
+        except (ValueError, InvalidOperation) as exc:
+            if self.kind == "text":
+                raise ValueError(str(exc)) from None
             kinds = {
                 "int": _("整数"),
                 "decimal": _("数字"),
@@ -65,6 +72,19 @@ G_SUPPORT = _("政策助力")
 G_DISPATCH = _("调度")
 G_SECURITY = _("安全")
 G_RETENTION = _("数据保留")
+G_PLACES = _("场所码与流调")
+
+_MAPPING_ITEM = re.compile(r"^[a-z_]+:[a-z_]+(,[a-z_]+)*$")
+
+
+def check_mapping(text: str) -> str:
+    """A "name:item,item;name:item" mapping (e.g. the place-code rules): the shape only; what the
+    names mean is checked where they are read."""
+    items = [item.strip() for item in text.replace("；", ";").split(";") if item.strip()]
+    if not items or not all(_MAPPING_ITEM.match(item) for item in items):
+        raise ValueError(_("格式应为“类型:空间类型,空间类型;类型:空间类型”。"))
+    return ";".join(items)
+
 
 P = Parameter
 PARAMETERS: tuple[Parameter, ...] = (
@@ -433,6 +453,72 @@ PARAMETERS: tuple[Parameter, ...] = (
             ("thermometers", "0.002", _("台/人·天"), _("测温设备储备定额")),
             ("antigen_kits", "0.3", _("人份/人·天"), _("抗原检测试剂储备定额")),
         )
+    ),
+    P(
+        "place_code_rules",
+        "industrial:area,workshop;construction:area,workshop;market:area;mall:door;"
+        "park:building,floor;station:door,floor,area;hotel:door,floor,area;"
+        "scenic:door,floor,area",
+        "text",
+        "",
+        "D2 二(二)",
+        _("场所码赋码规则（场所类型:需赋码的空间类型）"),
+        G_PLACES,
+        check=check_mapping,
+    ),
+    P(
+        "place_code_valid_days",
+        365,
+        "int",
+        _("天"),
+        "D2 二(二)（平台默认）",
+        _("场所码有效期"),
+        G_PLACES,
+        1,
+    ),
+    P(
+        "auto_checkout_hours",
+        4,
+        "int",
+        "h",
+        "D2 二(二)（平台默认）",
+        _("未登记离开时自动离开时长"),
+        G_PLACES,
+        1,
+        24,
+    ),
+    P(
+        "tracing_window_minutes",
+        30,
+        "int",
+        "min",
+        "D2 二(四)（平台默认）",
+        _("密接判定时间窗口（前后）"),
+        G_PLACES,
+        0,
+        720,
+    ),
+    P(
+        "tracing_lookback_days",
+        14,
+        "int",
+        _("天"),
+        "D2 二(四)（平台默认）",
+        _("流调默认追溯天数"),
+        G_PLACES,
+        1,
+        21,
+    ),
+    P(
+        "scan_identity_days",
+        30,
+        "int",
+        _("天"),
+        "PIPL（平台默认）",
+        _("扫码页记住本机身份天数"),
+        G_PLACES,
+        0,
+        90,
     ),
     P("scan_retention_days", 21, "int", _("天"), "PIPL", _("扫码记录保存期"), G_RETENTION, 1),
     P(

@@ -202,3 +202,56 @@ def make_listed(enterprise, tier: str = "county"):
         region_code=enterprise.region_id,
         industry_id=enterprise.industry_id,
     )
+
+
+# --- places (EPI-05 … EPI-07, EPI-13) ---
+def make_site(enterprise, name="一号厂区", venue_type="industrial"):
+    """The root space of a unit's tree (through the action, as a unit admin would)."""
+    from sibao.places.actions import create_space
+
+    return create_space(enterprise, actor=None, kind="site", name=name, venue_type=venue_type)
+
+
+def make_space(parent, kind="workshop", name=None, **fields):
+    """A space under ``parent`` (same unit)."""
+    from sibao.places.actions import create_space
+
+    n = next(_counter)
+    return create_space(
+        parent.enterprise, actor=None, kind=kind, name=name or f"空间{n}", parent=parent, **fields
+    )
+
+
+def make_place_code(space):
+    """A valid place code on ``space``; ``code.payload`` is what its QR carries."""
+    from sibao.places.actions import issue_code
+
+    return issue_code(space, actor=None)
+
+
+def make_scan(code, person_key, entered_at, left_at=None, **fields):
+    """One scan row written directly (for reading tests: lists, tracing), with its day's
+    partition created on PostgreSQL as every writer must."""
+    from django.utils import timezone
+
+    from sibao.places import partitions
+    from sibao.places.models import Scan
+
+    partitions.ensure([partitions.day_of(entered_at)])
+    n = next(_counter)
+    values = {
+        "person_key": person_key,
+        "place_code_id": code.pk,
+        "space_id": code.space_id,
+        "enterprise_id": code.enterprise_id,
+        "region_code": code.region_code,
+        "entered_at": entered_at,
+        "left_at": left_at,
+        "exit_kind": "manual" if left_at else "",
+        "source": "gateway",
+        "device": "test-device",
+        "event_id": f"e{n}",
+        "received_at": timezone.now(),
+    }
+    values.update(fields)
+    return Scan.objects.create(**values)

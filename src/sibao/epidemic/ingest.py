@@ -52,7 +52,7 @@ from sibao.epidemic.models import (
     TestResult,
 )
 
-__all__ = ["RECORD_FIELDS", "ingest", "RecordField"]
+__all__ = ["RECORD_FIELDS", "ingest", "RecordField", "register_store"]
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,33 @@ RECORD_FIELDS: dict[str, tuple[RecordField, ...]] = {
         ),
         F("last_test_on", "date", required=False, help="最近核酸检测日期"),
     ),
+    # stored by the places module (``places.ingest``), registered with ``register_store``
+    FeedKind.SCAN: (
+        F("device", "text", max_length=48, help="扫码设备（闸机）编号（本来源内唯一）"),
+        F("event_id", "text", max_length=64, help="设备事件编号（同一设备内唯一，重发不重复入库）"),
+        F("place_code", "text", max_length=200, help="场所码内容（二维码内容或其中的编码）"),
+        F("at", "datetime", not_future=True, help="扫码时间"),
+        F(
+            "direction",
+            "choice",
+            required=False,
+            choices=("in", "out"),
+            default="in",
+            help="进入或离开",
+        ),
+        F("id_number", "id_number", required=False, help="居民身份证号码（与工牌码二选一）"),
+        F("badge", "text", required=False, max_length=64, default="", help="工牌码内容"),
+    ),
 }
+
+# kind -> function(batch, feed_batch, clean_records) -> number stored, for kinds stored by other
+# modules; it appends its own rejected records to ``batch.errors`` ({index, field, reason}) and
+# counts its duplicates in ``batch.duplicates``.
+_STORES: dict[str, Callable] = {}
+
+
+def register_store(kind: str, store: Callable) -> None:
+    _STORES[FeedKind(kind)] = store
 
 
 @dataclass
@@ -297,6 +323,8 @@ def _natural_key(kind: str, values: dict, source) -> tuple:
         return (values["person_key"], values["changed_at"])
     if kind == FeedKind.DRUG_PURCHASE:
         return (values["record_no"],)
+    if kind == FeedKind.SCAN:
+        return (values["device"], values["event_id"])
     return (values["report_no"],)
 
 
@@ -666,7 +694,9 @@ def ingest(kind, records, *, source, actor, via="api") -> FeedBatch:
     )
     with translation.override(settings.LANGUAGE_CODE):
         clean = _validate(batch, records)
-        if kind == FeedKind.ARRIVAL:
+        if kind in _STORES:
+            accepted = _STORES[kind](batch, record, clean)
+        elif kind == FeedKind.ARRIVAL:
             stored = _store_arrivals(batch, clean)
             accepted = len(stored)
         elif kind == FeedKind.TEST_RESULT and connection.vendor == "postgresql":

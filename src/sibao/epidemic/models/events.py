@@ -17,6 +17,7 @@ class FeedKind(models.TextChoices):
     ITINERARY = "itinerary", _("行程码状态")
     ARRIVAL = "arrival", _("豫事办来（返）豫报备")
     DRUG_PURCHASE = "drug_purchase", _("哨点药店购药记录")
+    SCAN = "scan", _("场所扫码记录")
 
 
 class FeedBatch(models.Model):
