@@ -16,6 +16,10 @@ from tests.routes import (
     epi_feeds,
     epi_roster,
     epi_units,
+    places_scans,
+    places_spaces,
+    places_tracing,
+    places_zones,
     registry,
     whitelist,
 )
@@ -30,6 +34,10 @@ AREAS = (
     epi_compliance,
     epi_arrivals,
     epi_units,
+    places_spaces,
+    places_scans,
+    places_zones,
+    places_tracing,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

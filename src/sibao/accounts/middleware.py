@@ -44,8 +44,8 @@ class SessionLimitsMiddleware:
 class TwoFactorRequiredMiddleware:
     """Holds users of privileged roles at the second-factor step until they pass it."""
 
-    # /arrive/ (the arrival report, EPI-08) and /public/ (published criteria and batches,
-    # WL-03, WL-05) need no account, so a signed-in official who has not passed the second
+    # /arrive/ (the arrival report, EPI-08), /public/ (published criteria and batches,
+    # WL-03, WL-05) and /s/ (the scan page of place codes, EPI-06) need no account, so a signed-in official who has not passed the second
     # factor may read them like anyone else
     ALLOWED_PREFIXES = (
         "/accounts/two-factor/",
@@ -54,6 +54,7 @@ class TwoFactorRequiredMiddleware:
         "/i18n/",
         "/arrive/",
         "/public/",
+        "/s/",
     )
 
     def __init__(self, get_response):

@@ -15,4 +15,6 @@ urlpatterns = [
     path("public/", include("sibao.enterprises.public_urls")),
     path("epidemic/", include("sibao.epidemic.urls")),
     path("arrive/", include("sibao.epidemic.public_urls")),
+    path("places/", include("sibao.places.urls")),
+    path("s/", include("sibao.places.public_urls")),
 ]

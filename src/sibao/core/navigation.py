@@ -29,6 +29,7 @@ class NavItem:
 G_WHITELIST = _("白名单")
 G_CHAIN = _("产业链与抽查")
 G_EPIDEMIC = _("疫情信息")
+G_PLACES = _("场所码与流调")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
@@ -173,6 +174,11 @@ NAV_ITEMS = (
         group=G_EPIDEMIC,
     ),
     NavItem(_("物料追溯"), "epidemic:goods_list", ("epidemic.goodslot", "view"), group=G_EPIDEMIC),
+    # places: entries go in the G_PLACES group, under each area's marker
+    # --- spaces: space tree, place codes, sheets, coverage, badges (EPI-05) ---
+    # --- scans: scan lists, owner check-out (EPI-06) ---
+    # --- zones: zones, teams, shifts, dormitory rooms, bubble groups (EPI-13) ---
+    # --- tracing: tracing jobs, contacts, export (EPI-07) ---
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),
