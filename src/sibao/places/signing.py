@@ -6,8 +6,8 @@ Crockford-style base 32 (no I, L, O, U: nothing to misread on a printed sheet). 
 characters, so the QR (a URL of the public scan page around it) stays small and scans reliably
 from a worn sheet on a wall. The row, not the payload, says whether the code is still valid
 (revoked, expired): a payload carries no dates, so nothing printed has to change when a code is
-renewed or revoked. The signing key is derived from ``settings.SECRET_KEY``; rotating that key
-makes every printed code invalid, which ``docs/operations.md`` says.
+renewed or revoked. The signing key is derived from ``settings.DATA_KEY`` (not the secret key,
+which may be rotated: codes printed on walls must outlive that); ``docs/operations.md`` says so.
 """
 
 import hashlib
@@ -46,7 +46,7 @@ def _base36(number: int) -> str:
 
 
 def _signature(body: str) -> str:
-    digest = hmac.new(_key(settings.SECRET_KEY), body.encode(), hashlib.sha256).digest()
+    digest = hmac.new(_key(settings.DATA_KEY), body.encode(), hashlib.sha256).digest()
     value = int.from_bytes(digest[:10], "big")  # 80 bits = 16 base-32 digits
     return "".join(_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(16)))
 
