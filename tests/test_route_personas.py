@@ -20,6 +20,9 @@ from tests.routes import (
     places_spaces,
     places_tracing,
     places_zones,
+    policies_catalogue,
+    policies_matching,
+    policies_uptake,
     registry,
     whitelist,
 )
@@ -38,6 +41,9 @@ AREAS = (
     places_scans,
     places_zones,
     places_tracing,
+    policies_catalogue,
+    policies_matching,
+    policies_uptake,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

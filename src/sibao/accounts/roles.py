@@ -86,12 +86,24 @@ PLACES_UNIT_KEEP = {
     "places.scan": frozenset({"view", "checkout"}),
 }
 
+# Support policies (POL-01 … POL-06): every government role reads the catalogue, the matches and
+# the rates; departments keep the catalogue and the uptake ("grant", "pay"), enterprises see their
+# own matches and "apply" / "confirm" receipt.
+POLICIES_READ = {
+    "policies.policy": VIEW,
+    "policies.policymatch": VIEW_EXPORT,
+    "policies.policydraft": VIEW,
+    "policies.subsidycalculation": VIEW,
+    "policies.followuptask": VIEW,
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
 # "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **POLICIES_READ,
         **PLACES_UNIT_READ,
         "places.tracingjob": VIEW,
         **WHITELIST_READ,
@@ -101,6 +113,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
+        **POLICIES_READ,
+        "policies.policydraft": frozenset({"view", "add", "change"}),
         **PLACES_UNIT_READ,
         "places.tracingjob": VIEW,
         **WHITELIST_READ,
@@ -122,6 +136,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
+        **POLICIES_READ,
+        "policies.policy": frozenset({"view", "add", "change", "publish"}),
+        "policies.policymatch": frozenset({"view", "export", "grant", "pay"}),
+        "policies.policydraft": frozenset({"view", "add", "change"}),
+        "policies.subsidycalculation": frozenset({"view", "add"}),
+        "policies.followuptask": frozenset({"view", "change"}),
         **PLACES_UNIT_READ,
         **WHITELIST_READ,
         **EPIDEMIC_UNIT_READ,
@@ -162,6 +182,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        "policies.policy": VIEW,
+        "policies.policymatch": VIEW,
         **PLACES_UNIT_READ,
         **EPIDEMIC_UNIT_READ,
         "epidemic.staffmember": VIEW,
@@ -178,6 +200,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        "policies.policy": VIEW,
+        "policies.policymatch": frozenset({"view", "apply", "confirm"}),
+        "policies.subsidycalculation": frozenset({"view", "add"}),
         **PLACES_UNIT_KEEP,
         **EPIDEMIC_UNIT_KEEP,
         "enterprises.enterprise": frozenset({"view", "change"}),

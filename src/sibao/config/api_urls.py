@@ -7,8 +7,9 @@ from sibao.core.api import urls as core_api
 from sibao.enterprises.api import urls as enterprises_api
 from sibao.epidemic.api import urls as epidemic_api
 from sibao.places.api import urls as places_api
+from sibao.policies.api import urls as policies_api
 from sibao.regions.api import urls as regions_api
 
 router = DefaultRouter()
-for module in (regions_api, accounts_api, enterprises_api, epidemic_api, places_api, core_api):
+for module in (regions_api, accounts_api, enterprises_api, epidemic_api, places_api, policies_api, core_api):
     module.register(router)

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "sibao.enterprises",
     "sibao.epidemic",
     "sibao.places",
+    "sibao.policies",
 ]
 
 MIDDLEWARE = [

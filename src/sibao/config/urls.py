@@ -17,4 +17,5 @@ urlpatterns = [
     path("arrive/", include("sibao.epidemic.public_urls")),
     path("places/", include("sibao.places.urls")),
     path("s/", include("sibao.places.public_urls")),
+    path("policies/", include("sibao.policies.urls")),
 ]

@@ -30,6 +30,7 @@ G_WHITELIST = _("白名单")
 G_CHAIN = _("产业链与抽查")
 G_EPIDEMIC = _("疫情信息")
 G_PLACES = _("场所码与流调")
+G_POLICIES = _("政策助力")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
@@ -179,6 +180,10 @@ NAV_ITEMS = (
     # --- scans: scan lists, owner check-out (EPI-06) ---
     # --- zones: zones, teams, shifts, dormitory rooms, bubble groups (EPI-13) ---
     # --- tracing: tracing jobs, contacts, export (EPI-07) ---
+    # support policies: entries go in the G_POLICIES group, under each area's marker
+    # --- catalogue: policies, versions, conditions, preview, publishing, reserve (POL-01, POL-05) ---
+    # --- matching: matching, explanations, self-check (POL-02, POL-04) ---
+    # --- uptake: push, uptake tracking, rates, follow-ups, calculators (POL-03, POL-06) ---
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

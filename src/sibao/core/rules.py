@@ -455,6 +455,47 @@ PARAMETERS: tuple[Parameter, ...] = (
         )
     ),
     P(
+        "nat_price_pooled_yuan",
+        "3.5",
+        "decimal",
+        _("元/人次"),
+        "D1 六(二)（平台默认）",
+        _("混采核酸检测单价"),
+        G_SUPPORT,
+        0,
+    ),
+    P(
+        "nat_price_single_yuan",
+        "16",
+        "decimal",
+        _("元/人次"),
+        "D1 六(二)（平台默认）",
+        _("单采核酸检测单价"),
+        G_SUPPORT,
+        0,
+    ),
+    P(
+        "prevention_cost_subsidy_pct",
+        30,
+        "int",
+        "%",
+        "D1 六(二)（平台默认：由市、县政府按规定确定）",
+        _("防疫费用补助比例"),
+        G_SUPPORT,
+        0,
+        100,
+    ),
+    P(
+        "follow_up_due_days",
+        10,
+        "int",
+        _("天"),
+        "D1 六(一)（平台默认）",
+        _("应享未享跟进时限"),
+        G_SUPPORT,
+        1,
+    ),
+    P(
         "place_code_rules",
         "industrial:area,workshop;construction:area,workshop;market:area;mall:door;"
         "park:building,floor;station:door,floor,area;hotel:door,floor,area;"

@@ -1,0 +1,5 @@
+def register(router):
+    # --- catalogue: policies, versions, conditions, preview, publishing, reserve (POL-01, POL-05) ---
+    # --- matching: matching, explanations, self-check (POL-02, POL-04) ---
+    # --- uptake: push, uptake tracking, rates, follow-ups, calculators (POL-03, POL-06) ---
+    pass

@@ -1,0 +1,25 @@
+from sibao.policies.models.catalogue import (
+    ApplicationRoute,
+    Policy,
+    PolicyCategory,
+    PolicyCondition,
+    PolicyStatus,
+)
+from sibao.policies.models.matching import MatchResult, PolicyMatch, UptakeStatus
+from sibao.policies.models.reserve import DraftStatus, PolicyDraft
+from sibao.policies.models.subsidies import FollowUpTask, SubsidyCalculation
+
+__all__ = [
+    "ApplicationRoute",
+    "DraftStatus",
+    "FollowUpTask",
+    "MatchResult",
+    "Policy",
+    "PolicyCategory",
+    "PolicyCondition",
+    "PolicyDraft",
+    "PolicyMatch",
+    "PolicyStatus",
+    "SubsidyCalculation",
+    "UptakeStatus",
+]
