@@ -10,6 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from sibao.core.testing import OWN_COUNTY
 from tests.routes import (
     chain,
+    command_emergency,
+    command_escalation,
+    command_incidents,
+    command_oversight,
     criteria,
     epi_arrivals,
     epi_compliance,
@@ -44,6 +48,10 @@ AREAS = (
     policies_catalogue,
     policies_matching,
     policies_uptake,
+    command_emergency,
+    command_incidents,
+    command_oversight,
+    command_escalation,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

@@ -97,12 +97,41 @@ POLICIES_READ = {
     "policies.followuptask": VIEW,
 }
 
+# Command (CMD-01 … CMD-06, INC-01 … INC-04). Emergency switches ("switch") belong to the HQs of
+# the region; a shutdown needs both provincial bodies ("decide_epidemic" by the health office,
+# "decide_dispatch" by the dispatch HQ — the actions check that the grant covers the province);
+# inspections outside the protected purposes need the city dispatch HQ's approval ("approve").
+COMMAND_READ = {
+    "command.emergencyswitch": VIEW,
+    "command.regionstate": VIEW,
+    "command.loopplan": VIEW,
+    "command.loopstatus": VIEW,
+    "command.loopreport": VIEW,
+    "command.citysupplyassignment": VIEW,
+    "command.incident": VIEW,
+    "command.silentperiod": VIEW,
+    "command.shutdownrequest": VIEW,
+    "command.restriction": VIEW,
+    "command.inspectionrequest": VIEW,
+    "command.protectedinspection": VIEW,
+    "command.rewardpenalty": VIEW,
+    "command.problem": VIEW,
+    "command.consultation": VIEW,
+    "command.consultationtask": VIEW,
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
 # "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **COMMAND_READ,
+        "command.regionstate": frozenset({"view", "switch"}),
+        "command.shutdownrequest": frozenset({"view", "decide_dispatch"}),
+        "command.rewardpenalty": frozenset({"view", "add"}),
+        "command.problem": frozenset({"view", "escalate", "resolve"}),
+        "command.consultation": frozenset({"view", "add"}),
         **POLICIES_READ,
         **PLACES_UNIT_READ,
         "places.tracingjob": VIEW,
@@ -113,6 +142,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
+        **COMMAND_READ,
+        "command.regionstate": frozenset({"view", "switch"}),
+        "command.shutdownrequest": frozenset({"view", "request", "decide_dispatch"}),
+        "command.restriction": frozenset({"view", "add", "change"}),
+        "command.inspectionrequest": frozenset({"view", "approve"}),
+        "command.rewardpenalty": frozenset({"view", "add"}),
+        "command.problem": frozenset({"view", "add", "escalate", "resolve"}),
+        "command.consultation": frozenset({"view", "add", "change"}),
+        "command.consultationtask": frozenset({"view", "add", "change"}),
         **POLICIES_READ,
         "policies.policydraft": frozenset({"view", "add", "change"}),
         **PLACES_UNIT_READ,
@@ -136,6 +174,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
+        **COMMAND_READ,
+        "command.inspectionrequest": frozenset({"view", "add", "change"}),
+        "command.protectedinspection": frozenset({"view", "add", "change"}),
+        "command.problem": frozenset({"view", "add"}),
+        "command.consultationtask": frozenset({"view", "change"}),
         **POLICIES_READ,
         "policies.policy": frozenset({"view", "add", "change", "publish"}),
         "policies.policymatch": frozenset({"view", "export", "grant", "pay"}),
@@ -158,6 +201,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
+        **COMMAND_READ,
+        "command.incident": frozenset({"view", "change"}),
+        "command.silentperiod": frozenset({"view", "change"}),
+        "command.shutdownrequest": frozenset({"view", "decide_epidemic"}),
         **PLACES_UNIT_READ,
         # tracing reads the scan log: only through a job that states its reason (audited)
         "places.tracingjob": frozenset({"view", "add", "export"}),
@@ -182,6 +229,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        **COMMAND_READ,
+        "command.restriction": frozenset({"view", "add"}),
+        "command.problem": frozenset({"view", "add"}),
         "policies.policy": VIEW,
         "policies.policymatch": VIEW,
         **PLACES_UNIT_READ,
@@ -200,6 +250,18 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        "command.regionstate": VIEW,
+        "command.loopplan": frozenset({"view", "change"}),
+        "command.loopstatus": VIEW,
+        "command.loopreport": frozenset({"view", "add"}),
+        "command.citysupplyassignment": frozenset({"view", "add", "change"}),
+        "command.incident": frozenset({"view", "add", "change"}),
+        "command.silentperiod": frozenset({"view", "add", "change"}),
+        "command.shutdownrequest": VIEW,
+        "command.restriction": frozenset({"view", "add"}),
+        "command.inspectionrequest": VIEW,
+        "command.protectedinspection": VIEW,
+        "command.rewardpenalty": VIEW,
         "policies.policy": VIEW,
         "policies.policymatch": frozenset({"view", "apply", "confirm"}),
         "policies.subsidycalculation": frozenset({"view", "add"}),

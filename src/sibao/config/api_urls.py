@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from sibao.accounts.api import urls as accounts_api
+from sibao.command.api import urls as command_api
 from sibao.core.api import urls as core_api
 from sibao.enterprises.api import urls as enterprises_api
 from sibao.epidemic.api import urls as epidemic_api
@@ -11,5 +12,14 @@ from sibao.policies.api import urls as policies_api
 from sibao.regions.api import urls as regions_api
 
 router = DefaultRouter()
-for module in (regions_api, accounts_api, enterprises_api, epidemic_api, places_api, policies_api, core_api):
+for module in (
+    regions_api,
+    accounts_api,
+    enterprises_api,
+    epidemic_api,
+    places_api,
+    policies_api,
+    command_api,
+    core_api,
+):
     module.register(router)

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "sibao.epidemic",
     "sibao.places",
     "sibao.policies",
+    "sibao.command",
 ]
 
 MIDDLEWARE = [

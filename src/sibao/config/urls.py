@@ -18,4 +18,5 @@ urlpatterns = [
     path("places/", include("sibao.places.urls")),
     path("s/", include("sibao.places.public_urls")),
     path("policies/", include("sibao.policies.urls")),
+    path("command/", include("sibao.command.urls")),
 ]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommandConfig(AppConfig):
+    name = "sibao.command"
+    label = "command"
+    verbose_name = _("指挥调度")
+    default_auto_field = "django.db.models.BigAutoField"
