@@ -86,6 +86,13 @@ def check_mapping(text: str) -> str:
     return ";".join(items)
 
 
+def check_place_code_rules(text: str) -> str:
+    """The place-code rules: the mapping's shape, then its names (``places.coding_rules``)."""
+    from sibao.places.coding_rules import check_text
+
+    return check_text(check_mapping(text))
+
+
 P = Parameter
 PARAMETERS: tuple[Parameter, ...] = (
     P(
@@ -455,6 +462,17 @@ PARAMETERS: tuple[Parameter, ...] = (
         )
     ),
     P(
+        "shutdown_expiry_warning_hours",
+        12,
+        "int",
+        "h",
+        "D1 四(三)（平台默认）",
+        _("停产期限届满前提醒时间"),
+        G_INCIDENT,
+        1,
+        72,
+    ),
+    P(
         "nat_price_pooled_yuan",
         "3.5",
         "decimal",
@@ -497,15 +515,18 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     P(
         "place_code_rules",
-        "industrial:area,workshop;construction:area,workshop;market:area;mall:door;"
-        "park:building,floor;station:door,floor,area;hotel:door,floor,area;"
-        "scenic:door,floor,area",
+        # D2 二(二): every door and independent enclosed space of every venue type (一门一码，
+        # 应设尽设), plus each type's own areas, workshops, buildings, units and floors
+        "industrial:door,enclosed,area,workshop;construction:door,enclosed,area,workshop;"
+        "market:door,enclosed,area;mall:door,enclosed;park:door,enclosed,building,floor;"
+        "station:door,enclosed,floor,area;hotel:door,enclosed,floor,area;"
+        "scenic:door,enclosed,floor,area",
         "text",
         "",
         "D2 二(二)",
         _("场所码赋码规则（场所类型:需赋码的空间类型）"),
         G_PLACES,
-        check=check_mapping,
+        check=check_place_code_rules,
     ),
     P(
         "place_code_valid_days",
