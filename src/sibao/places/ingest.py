@@ -1,12 +1,415 @@
 """EPI-06: scans from gateways and turnstiles through the feeds' one entry point
-(``epidemic.ingest.ingest(kind="scan", …)``, ``POST /api/feeds/scan/``)."""
+(``epidemic.ingest.ingest(kind="scan", …)``, ``POST /api/feeds/scan/``).
 
+Per batch (already validated field by field, and deduplicated by (device, event id), by
+``epidemic.ingest``):
+
+1. each record's place code is checked (signature once per distinct payload, then one query for
+   the rows; valid at the record's own time) and its person found: the ID number's person key,
+   or a badge (signature, one query, not revoked). A refused code or badge, neither or both
+   persons, a time before the retention period: the record is rejected with its reason, the rest
+   of the batch is kept;
+2. the "in" records are stored in bulk with insert-or-ignore on the natural key (device, event
+   id, entry time), so a resent batch changes nothing and counts as duplicates. PostgreSQL: one
+   ``COPY`` into a temporary table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` which,
+   in the same statement, finds the stored rows whose person has a red/yellow health code or is
+   on the unit's roster and stale for a test — only those come back to Python. SQLite:
+   ``executemany`` of ``INSERT OR IGNORE`` and one query for the same risky rows;
+3. the risky rows get their ``risk`` and one alert per person, place and day
+   (``actions.scans.raise_risk_alert``);
+4. the "out" records close the person's open stay at that code (one query for all of them, one
+   bulk update); an "out" already applied is a duplicate, one without an open stay a rejected
+   record.
+
+No per-record queries: the benchmark compares the whole path with a raw ``COPY``.
+"""
+
+import datetime
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sibao.core import rules
 from sibao.epidemic.ingest import register_store
 from sibao.epidemic.models import FeedKind
+from sibao.places import partitions, signing
+from sibao.places.models import Badge, ExitKind, PlaceCode, Scan, ScanSource
+
+__all__ = ["store_scans", "register"]
+
+CHUNK = 5000
+# The columns the feed fills; the rest are constants of the batch (see ``_INSERT_SELECT``).
+_FEED_COLUMNS = (
+    "person_key",
+    "place_code_id",
+    "space_id",
+    "enterprise_id",
+    "region_code",
+    "entered_at",
+    "source",
+    "device",
+    "event_id",
+)
+_TABLE = Scan._meta.db_table
+
+
+class _Refused(Exception):
+    def __init__(self, field_name, reason):
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
+
+
+def _zone():
+    return timezone.get_current_timezone()
+
+
+def _codes(clean) -> dict:
+    """payload -> (code row values, valid_until) or a refusal reason (str), one signature check
+    per distinct payload and one query."""
+    by_payload: dict[str, object] = {}
+    ids: dict[str, int] = {}
+    for values in clean:
+        text = values["place_code"]
+        if text in by_payload or text in ids:
+            continue
+        try:
+            ids[text] = signing.verify(signing.payload_in(text), signing.PLACE)
+        except signing.BadPayload:
+            by_payload[text] = _("场所码无效：不是本平台的场所码，或已被篡改。")
+    rows = {}
+    wanted = sorted(set(ids.values()))
+    for start in range(0, len(wanted), CHUNK):
+        for row in PlaceCode.objects.filter(pk__in=wanted[start : start + CHUNK]).values(
+            "pk", "space_id", "enterprise_id", "region_code", "expires_on", "revoked_at"
+        ):
+            # valid while at < valid_until: before the revocation and on or before the expiry day
+            end_of_expiry = datetime.datetime.combine(
+                row["expires_on"] + datetime.timedelta(days=1), datetime.time(), tzinfo=_zone()
+            )
+            until = end_of_expiry
+            if row["revoked_at"] is not None:
+                until = min(until, row["revoked_at"])
+            rows[row["pk"]] = (row, until)
+    for text, code_id in ids.items():
+        by_payload[text] = rows.get(code_id) or _("场所码无效：该场所码不存在。")
+    return by_payload
+
+
+def _badges(clean) -> dict:
+    """badge payload -> (person key, revoked_at) or a refusal reason (str)."""
+    found: dict[str, object] = {}
+    ids: dict[str, int] = {}
+    for values in clean:
+        text = values.get("badge") or ""
+        if not text or text in found or text in ids:
+            continue
+        try:
+            ids[text] = signing.verify(signing.payload_in(text), signing.BADGE)
+        except signing.BadPayload:
+            found[text] = _("工牌码无效：不是本平台的工牌码，或已被篡改。")
+    rows = {}
+    wanted = sorted(set(ids.values()))
+    for start in range(0, len(wanted), CHUNK):
+        for pk, key, revoked_at in Badge.objects.filter(
+            pk__in=wanted[start : start + CHUNK]
+        ).values_list("pk", "staff__person_key", "revoked_at"):
+            rows[pk] = (key, revoked_at)
+    for text, badge_id in ids.items():
+        found[text] = rows.get(badge_id) or _("工牌码无效：该工牌码不存在。")
+    return found
+
+
+def _resolve(batch, clean, oldest_day):
+    """Split the records into "in" rows (tuples of ``_FEED_COLUMNS``) and "out" records, and
+    append the refused ones to ``batch.errors``."""
+    codes = _codes(clean)
+    badges = _badges(clean) if any(values.get("badge") for values in clean) else {}
+    prefix = f"{batch.source.code}:"
+    oldest = datetime.datetime.combine(oldest_day, datetime.time(), tzinfo=_zone())
+    ins, outs, errors = [], [], batch.errors
+    for values in clean:
+        at = values["at"]
+        try:
+            code = codes[values["place_code"]]
+            if isinstance(code, str):
+                raise _Refused("place_code", code)
+            row, until = code
+            if at >= until:
+                if row["revoked_at"] is not None and at >= row["revoked_at"]:
+                    raise _Refused("place_code", _("该场所码已作废。"))
+                raise _Refused("place_code", _("该场所码已过期。"))
+            if at < oldest:
+                raise _Refused("at", _("扫码时间早于扫码记录保存期。"))
+            key = values.get("person_key")
+            badge = values.get("badge")
+            if key and badge:
+                raise _Refused("badge", _("身份证号码与工牌码只能填写其一。"))
+            if badge:
+                found = badges[badge]
+                if isinstance(found, str):
+                    raise _Refused("badge", found)
+                key, revoked_at = found
+                if revoked_at is not None and revoked_at <= at:
+                    raise _Refused("badge", _("该工牌码已作废。"))
+                source = ScanSource.BADGE
+            elif key:
+                source = ScanSource.GATEWAY
+            else:
+                raise _Refused("id_number", _("须填写身份证号码或工牌码。"))
+        except _Refused as exc:
+            errors.append({"index": values["index"], "field": exc.field, "reason": exc.reason})
+            continue
+        device = prefix + values["device"]
+        if values["direction"] == "out":
+            outs.append((values["index"], key, row["pk"], at))
+        else:
+            ins.append(
+                (
+                    key,
+                    row["pk"],
+                    row["space_id"],
+                    row["enterprise_id"],
+                    row["region_code"],
+                    at,
+                    source,
+                    device,
+                    values["event_id"],
+                )
+            )
+    return ins, outs
+
+
+# --- storing the entries ---------------------------------------------------------------------
+
+
+def _store_postgresql(ins, record, received_at, stale_hours):
+    """COPY + one INSERT … SELECT … ON CONFLICT DO NOTHING; returns (stored, risky rows)."""
+    feed_columns = ", ".join(_FEED_COLUMNS)
+    with connection.cursor() as cursor:
+        # one short statement per batch: compiling it (JIT) would cost more than it saves
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE feed_scan ON COMMIT DROP AS "
+            f"SELECT {feed_columns} FROM {_TABLE} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY feed_scan ({feed_columns}) FROM STDIN") as copy:
+            for row in ins:
+                copy.write_row(row)
+        # without statistics the planner takes the temporary table for a couple of thousand rows
+        cursor.execute("ANALYZE feed_scan")
+        cursor.execute(
+            f"""WITH inserted AS (
+                INSERT INTO {_TABLE} ({feed_columns}, left_at, exit_kind, risk, received_at,
+                                      batch_id)
+                SELECT {feed_columns}, NULL, '', '', %(received)s, %(batch)s FROM feed_scan
+                ON CONFLICT DO NOTHING
+                RETURNING id, entered_at, person_key, place_code_id, enterprise_id
+            ),
+            risky AS (
+                SELECT i.id, i.entered_at, i.person_key, i.place_code_id,
+                       p.health_code, m.id AS staff_id
+                FROM inserted AS i
+                LEFT JOIN epidemic_personstatus AS p
+                    ON p.person_key = i.person_key AND p.health_code IN ('red', 'yellow')
+                LEFT JOIN epidemic_staffmember AS m
+                    ON m.person_key = i.person_key AND m.enterprise_id = i.enterprise_id
+                    AND m.is_active
+                    AND (m.last_negative_at IS NULL
+                         OR m.last_negative_at < i.entered_at - make_interval(hours => %(hours)s))
+                WHERE p.person_key IS NOT NULL OR m.id IS NOT NULL
+            )
+            SELECT (SELECT count(*) FROM inserted), r.id, r.entered_at, r.person_key,
+                   r.place_code_id, r.health_code, r.staff_id
+            FROM (SELECT 1) AS one LEFT JOIN risky AS r ON TRUE""",
+            {"received": received_at, "batch": record.pk, "hours": stale_hours},
+        )
+        result = cursor.fetchall()
+        cursor.execute("DROP TABLE feed_scan")
+    stored = result[0][0]
+    risky = [row[1:] for row in result if row[1] is not None]
+    return stored, risky
+
+
+def _store_sqlite(ins, record, received_at, stale_hours):
+    """executemany of INSERT OR IGNORE; returns (stored, risky rows)."""
+    ops = connection.ops
+    received = ops.adapt_datetimefield_value(received_at)
+    params = [
+        (*row[:5], ops.adapt_datetimefield_value(row[5]), *row[6:], received, record.pk)
+        for row in ins
+    ]
+    columns = ", ".join(_FEED_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_FEED_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT OR IGNORE INTO {_TABLE} ({columns}, left_at, exit_kind, risk, received_at, "
+            f"batch_id) VALUES ({placeholders}, NULL, '', '', %s, %s)",
+            params,
+        )
+        stored = cursor.rowcount
+        if not stored:
+            return 0, []
+        units = sorted({row[3] for row in ins})
+        first = ops.adapt_datetimefield_value(min(row[5] for row in ins))
+        # a bound for everyone: whoever is stale at their own entry is stale at the latest one
+        cutoff = ops.adapt_datetimefield_value(
+            max(row[5] for row in ins) - datetime.timedelta(hours=stale_hours)
+        )
+        marks = ", ".join(["%s"] * len(units))
+        cursor.execute(
+            f"""SELECT s.id, s.entered_at, s.person_key, s.place_code_id,
+                       p.health_code, m.id
+                FROM {_TABLE} AS s
+                LEFT JOIN epidemic_personstatus AS p
+                    ON p.person_key = s.person_key AND p.health_code IN ('red', 'yellow')
+                LEFT JOIN epidemic_staffmember AS m
+                    ON m.person_key = s.person_key AND m.enterprise_id = s.enterprise_id
+                    AND m.is_active
+                    AND (m.last_negative_at IS NULL OR m.last_negative_at < %s)
+                WHERE s.enterprise_id IN ({marks}) AND s.entered_at >= %s AND s.batch_id = %s
+                  AND (p.person_key IS NOT NULL OR m.id IS NOT NULL)""",
+            [cutoff, *units, first, record.pk],
+        )
+        risky = []
+        for pk, entered_at, key, code_id, colour, staff_id in cursor.fetchall():
+            if isinstance(entered_at, str):
+                entered_at = datetime.datetime.fromisoformat(entered_at)
+            if timezone.is_naive(entered_at):
+                entered_at = entered_at.replace(tzinfo=datetime.UTC)
+            risky.append((pk, entered_at, key, code_id, colour, staff_id))
+    return stored, risky
+
+
+def _flag_risks(risky, ruleset, now) -> None:
+    """Confirm each candidate's risk (health code, else the unit's window for the roster row),
+    store it on the row and raise the alert: only risky rows get here."""
+    from sibao.epidemic.compliance import emergency_scope
+    from sibao.epidemic.models import StaffMember
+    from sibao.places.actions.scans import raise_risk_alert, risk_of
+
+    if not risky:
+        return
+    scope = emergency_scope()
+    staff = {
+        row.pk: row
+        for row in StaffMember.objects.select_related("enterprise").filter(
+            pk__in={row[5] for row in risky if row[5] is not None}
+        )
+    }
+    codes = {
+        code.pk: code
+        for code in PlaceCode.objects.select_related("space", "enterprise").filter(
+            pk__in={row[3] for row in risky}
+        )
+    }
+    flagged = []
+    for pk, entered_at, key, code_id, colour, staff_id in risky:
+        member = staff.get(staff_id)
+        risk = risk_of(colour or "", member, entered_at, ruleset, scope)
+        if not risk:
+            continue
+        scan = Scan(pk=pk, entered_at=entered_at, person_key=key, place_code_id=code_id, risk=risk)
+        flagged.append((scan, risk, member))
+    for scan, risk, _member in flagged:
+        Scan.objects.filter(pk=scan.pk, entered_at=scan.entered_at).update(risk=risk)
+    for scan, risk, member in flagged:
+        raise_risk_alert(scan, codes[scan.place_code_id], risk, member, now=now)
+
+
+# --- the exits ---------------------------------------------------------------------------------
+
+
+def _apply_exits(batch, outs, delta) -> int:
+    """Close each "out" record's open stay (the person's latest stay at that code going on at
+    the record's time). Returns how many stays were closed."""
+    if not outs:
+        return 0
+    keys = sorted({out[1] for out in outs})
+    code_ids = sorted({out[2] for out in outs})
+    earliest = min(out[3] for out in outs) - delta
+    latest = max(out[3] for out in outs)
+    stays: dict[tuple, list] = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = Scan.objects.filter(
+            person_key__in=keys[start : start + CHUNK],
+            place_code_id__in=code_ids,
+            entered_at__gt=earliest,
+            entered_at__lte=latest,
+        ).values_list("pk", "person_key", "place_code_id", "entered_at", "left_at", "exit_kind")
+        for row in rows:
+            stays.setdefault((row[1], row[2]), []).append(list(row))
+    for rows in stays.values():
+        rows.sort(key=lambda row: row[3], reverse=True)
+    updates = []
+    for index, key, code_id, at in sorted(outs, key=lambda out: out[3]):
+        candidates = [row for row in stays.get((key, code_id), ()) if row[3] <= at < row[3] + delta]
+        # the same exit already recorded (a resent batch): nothing to change
+        if any(row[4] == at and row[5] == ExitKind.GATEWAY for row in candidates):
+            batch.duplicates += 1
+            continue
+        open_rows = [row for row in candidates if row[4] is None]
+        if not open_rows:
+            batch.errors.append(
+                {
+                    "index": index,
+                    "field": "direction",
+                    "reason": _("该人员在此场所没有未离开的进入记录。"),
+                }
+            )
+            continue
+        stay = open_rows[0]  # the latest entry before this exit
+        stay[4] = at
+        stay[5] = ExitKind.GATEWAY
+        updates.append((stay[0], stay[3], at))
+    if not updates:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(updates), CHUNK):
+                part = updates[start : start + CHUNK]
+                values = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(part))
+                cursor.execute(
+                    f"UPDATE {_TABLE} AS s SET left_at = v.left_at, exit_kind = %s "
+                    f"FROM (VALUES {values}) AS v(id, entered_at, left_at) "
+                    "WHERE s.id = v.id AND s.entered_at = v.entered_at",
+                    [ExitKind.GATEWAY, *[value for row in part for value in row]],
+                )
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"UPDATE {_TABLE} SET left_at = %s, exit_kind = %s WHERE id = %s",
+                [(adapt(at), ExitKind.GATEWAY, pk) for pk, _entered, at in updates],
+            )
+    return len(updates)
 
 
 def store_scans(batch, record, clean) -> int:
-    raise NotImplementedError
+    """The scan store of ``epidemic.ingest`` (see the module's docstring): returns the number of
+    records stored (entries inserted plus exits applied); appends rejected records to
+    ``batch.errors`` and counts duplicates in ``batch.duplicates``."""
+    if not clean:
+        return 0
+    ruleset = rules.current()
+    now = timezone.now()
+    oldest_day = timezone.localdate(now) - datetime.timedelta(days=ruleset["scan_retention_days"])
+    ins, outs = _resolve(batch, clean, oldest_day)
+    stored = 0
+    if ins:
+        from sibao.epidemic.compliance import emergency_scope
+        from sibao.places.actions.scans import shortest_window_hours
+
+        partitions.ensure({partitions.day_of(row[5]) for row in ins})
+        hours = shortest_window_hours(ruleset, emergency_scope())
+        if connection.vendor == "postgresql":
+            stored, risky = _store_postgresql(ins, record, now, hours)
+        else:
+            stored, risky = _store_sqlite(ins, record, now, hours)
+        batch.duplicates += len(ins) - stored
+        _flag_risks(risky, ruleset, now)
+    delta = datetime.timedelta(hours=ruleset["auto_checkout_hours"])
+    return stored + _apply_exits(batch, outs, delta)
 
 
 def register() -> None:

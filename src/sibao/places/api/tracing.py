@@ -1,0 +1,144 @@
+"""API of the tracing area (EPI-07): tracing jobs in the caller's scope (list, detail with the
+contacts) and ``POST /api/tracing-jobs/``, which runs a trace synchronously through
+``places.actions.run_trace`` and answers 201 with the job and its contacts. Only the health
+office runs traces; the headquarters read jobs. ID numbers are accepted in the request and never
+returned: the job carries person keys and masked numbers."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from sibao.accounts.access import can
+from sibao.places import actions
+from sibao.places.models import TracingContact, TracingJob, Widen
+
+
+class TracingContactSerializer(serializers.ModelSerializer):
+    """One contact: the person key (pseudonymous), level, whom they met, where and when."""
+
+    class Meta:
+        model = TracingContact
+        fields = [
+            "person_key",
+            "level",
+            "via_person_key",
+            "place_code_id",
+            "space_id",
+            "enterprise_id",
+            "region_code",
+            "overlap_from",
+            "overlap_to",
+            "overlap_seconds",
+            "contacts",
+        ]
+        read_only_fields = fields
+
+
+class TracingJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TracingJob
+        fields = [
+            "id",
+            "created_at",
+            "created_by",
+            "reason",
+            "case_ref",
+            "case_keys",
+            "case_labels",
+            "period_from",
+            "period_to",
+            "window_minutes",
+            "widen",
+            "include_secondary",
+            "close_count",
+            "secondary_count",
+            "took_ms",
+            "region_code",
+            "alert",
+        ]
+        read_only_fields = fields
+
+
+class TracingJobDetailSerializer(TracingJobSerializer):
+    contacts = serializers.SerializerMethodField()
+
+    class Meta(TracingJobSerializer.Meta):
+        fields = [*TracingJobSerializer.Meta.fields, "contacts"]
+        read_only_fields = fields
+
+    @extend_schema_field(TracingContactSerializer(many=True))
+    def get_contacts(self, job):
+        # a job just run carries the rows it wrote (no second read); a stored one reads them
+        rows = getattr(job, "written_contacts", None)
+        if rows is None:
+            rows = job.contacts.all()
+        return TracingContactSerializer(rows, many=True).data
+
+
+class TracingRequestSerializer(serializers.Serializer):
+    """A trace to run: the cases (ID numbers or person keys), the period (default the last
+    ``tracing_lookback_days``), the window (default ``tracing_window_minutes``), the widening,
+    whether to find secondary contacts, and the reason and case reference (required)."""
+
+    case_id_numbers = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=gettext_lazy("病例身份证号码"),
+    )
+    case_keys = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=gettext_lazy("病例人员标识"),
+    )
+    period_from = serializers.DateTimeField(required=False, allow_null=True)
+    period_to = serializers.DateTimeField(required=False, allow_null=True)
+    window_minutes = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=720
+    )
+    widen = serializers.ChoiceField(choices=Widen.choices, required=False, default=Widen.CODE)
+    include_secondary = serializers.BooleanField(required=False, default=True)
+    reason = serializers.CharField(allow_blank=True, help_text=gettext_lazy("流调事由"))
+    case_ref = serializers.CharField(allow_blank=True, help_text=gettext_lazy("病例（事件）编号"))
+
+
+class TracingJobViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """EPI-07: tracing jobs in scope (the jobs of the caller's jurisdiction); the detail lists
+    the contacts. ``POST`` runs a trace now and answers with the job and its contacts."""
+
+    queryset = TracingJob.objects.all()
+    filterset_fields = ["case_ref", "widen"]
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if not can(request.user, TracingJob, "view"):
+            raise exceptions.PermissionDenied(_("您的角色无权访问该资源。"))
+
+    def get_queryset(self):
+        queryset = TracingJob.objects.visible_to(self.request.user, "view")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("contacts")
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return TracingRequestSerializer
+        if self.action == "retrieve":
+            return TracingJobDetailSerializer
+        return TracingJobSerializer
+
+    @extend_schema(request=TracingRequestSerializer, responses={201: TracingJobDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        # refuse before validating, so a role that may not trace learns nothing from errors
+        if not can(request.user, TracingJob, "add"):
+            raise exceptions.PermissionDenied(_("只有卫健（疫情防控）部门可以开展流调。"))
+        body = TracingRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = actions.run_trace(actor=request.user, **body.validated_data)
+        return Response(TracingJobDetailSerializer(job).data, status=status.HTTP_201_CREATED)

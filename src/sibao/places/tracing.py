@@ -1,0 +1,440 @@
+"""EPI-07: contact tracing from the scan log (精准流调、快速溯源), a pure read.
+
+Definitions (the property test's brute-force oracle implements exactly these):
+
+* A **stay** is one scan row, from ``entered_at`` to its exit ``left_at``, or, when there is no
+  exit, ``entered_at + auto_checkout_hours`` (rule set). Writers never store an exit earlier than
+  the entry nor later than the automatic check-out, so a stay is at most ``auto_checkout_hours``
+  long.
+* The **group** of a place code under the widening option: ``code`` the code itself; ``parent``
+  every code (valid or not) on a space with the same parent as the code's space (for a root
+  space: the codes on that space itself); ``zone`` every code on a space of the same
+  ``Space.zone`` (a space without a zone: the code itself). A code always belongs to its own
+  group.
+* **Case stays**: the cases' scans with ``period_from <= entered_at <= period_to``.
+* A stay T **meets** a stay S when T's code is in the group of S's code and T overlaps S widened
+  by the window on both sides: ``T.entered_at < S.exit + window`` and
+  ``T.exit > S.entered_at - window``. The **overlap** of the pair is the intersection
+  ``[max(T.entered_at, S.entered_at - window), min(T.exit, S.exit + window)]``.
+* **Close contact**: a person who is not a case with a stay meeting a case stay.
+* **Secondary contact**: a person who is neither a case nor a close contact with a stay meeting a
+  stay of a close contact C whose ``entered_at`` lies in ``[first contact of C, period_to]``,
+  where C's first contact is the start of C's first overlap with a case stay.
+* Per contact person: the level, and over all the pairs (their stay, the stay met) of that
+  person: the first overlap (earliest start, then earliest end, then the smallest person key
+  met, then the smallest place code) gives ``via_person_key`` (whom they met), the place code,
+  space, unit and region of their stay, ``overlap_from`` and ``overlap_to``;
+  ``overlap_seconds`` is the sum of the pairs' overlap lengths in whole seconds (rounded down)
+  and ``contacts`` the number of pairs.
+
+Query shape: index probes only. Each hop is "stays of these people in these periods" (index
+``scan_by_person``) then, for each such stay and each code of its group, "rows of that code that
+entered in ``[S.entered_at - window - auto_checkout, S.exit + window)``" (index ``scan_by_place``),
+filtered by the real overlap. On PostgreSQL a hop is one statement: arrays ``unnest``-ed into rows
+and ``CROSS JOIN LATERAL`` subqueries, so that the planner runs parameterised index scans (and
+prunes the day partitions at run time) instead of the merge join with a sort of the whole scan
+table it would otherwise pick for the second hop; the rows are folded per person in the same
+statement (window aggregates and ``DISTINCT ON``). On SQLite the periods and the probes are
+``VALUES`` common table expressions joined to the scan table through the same indexes, and the
+folding is done in Python.
+"""
+
+import datetime
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sibao.core import rules
+
+__all__ = ["Contact", "TraceResult", "WIDEN_OPTIONS", "trace", "stay_exit"]
+
+WIDEN_OPTIONS = ("code", "parent", "zone")
+CLOSE = "close"
+SECONDARY = "secondary"
+_SQLITE_CHUNK = 2000  # VALUES rows per statement (4 parameters each; SQLite allows 32766)
+
+
+@dataclass(frozen=True)
+class Contact:
+    person_key: str
+    level: str
+    via_person_key: str
+    place_code_id: int
+    space_id: int
+    enterprise_id: int
+    region_code: str
+    overlap_from: datetime.datetime
+    overlap_to: datetime.datetime
+    overlap_seconds: int
+    contacts: int
+
+
+@dataclass
+class TraceResult:
+    case_keys: list[str]
+    period_from: datetime.datetime
+    period_to: datetime.datetime
+    window_minutes: int
+    widen: str
+    include_secondary: bool
+    close: list[Contact] = field(default_factory=list)
+    secondary: list[Contact] = field(default_factory=list)
+    took_ms: int = 0
+
+    @property
+    def contacts(self) -> list[Contact]:
+        return [*self.close, *self.secondary]
+
+
+def stay_exit(entered_at, left_at, auto: datetime.timedelta):
+    """The end of a stay: its exit, or the automatic check-out."""
+    return left_at if left_at is not None else entered_at + auto
+
+
+def trace(
+    case_keys: Iterable[str],
+    period_from: datetime.datetime,
+    period_to: datetime.datetime,
+    *,
+    window_minutes: int,
+    widen: str = "code",
+    include_secondary: bool = True,
+) -> TraceResult:
+    """The close (and secondary) contacts of the cases in the period (module docstring)."""
+    if widen not in WIDEN_OPTIONS:
+        raise ValueError(f"unknown widening {widen!r}")
+    if window_minutes < 0:
+        raise ValueError("negative window")
+    started = time.perf_counter()
+    keys = sorted({str(key) for key in case_keys if key})
+    window = datetime.timedelta(minutes=int(window_minutes))
+    auto = datetime.timedelta(hours=rules.current()["auto_checkout_hours"])
+    hop = _hop_postgresql if connection.vendor == "postgresql" else _hop_sqlite
+    result = TraceResult(
+        case_keys=keys,
+        period_from=period_from,
+        period_to=period_to,
+        window_minutes=int(window_minutes),
+        widen=widen,
+        include_secondary=include_secondary,
+    )
+    if keys and period_from <= period_to:
+        with _planner_settings():
+            _run(result, hop, window, auto)
+    result.took_ms = int((time.perf_counter() - started) * 1000)
+    return result
+
+
+def _run(result: TraceResult, hop, window, auto) -> None:
+    """Both hops, filling ``result``: the close contacts, then (if asked) the secondary ones from
+    each close contact's stays entered from their first contact to the end of the period."""
+    keys, widen, period_to = result.case_keys, result.widen, result.period_to
+    close = hop(
+        [(key, result.period_from, period_to) for key in keys], keys, window, auto, widen, CLOSE
+    )
+    result.close = sorted(close, key=_display_order)
+    if not (result.include_secondary and close):
+        return
+    sources = [
+        (c.person_key, c.overlap_from, period_to) for c in close if c.overlap_from <= period_to
+    ]
+    if sources:
+        excluded = sorted({*keys, *(c.person_key for c in close)})
+        secondary = hop(sources, excluded, window, auto, widen, SECONDARY)
+        result.secondary = sorted(secondary, key=_display_order)
+
+
+@contextmanager
+def _planner_settings():
+    """PostgreSQL: the hops run with JIT compilation off (it costs far more than the index
+    probes it would speed up) and merge joins off (the anti-join against the excluded people
+    would otherwise sort every probed row), for these statements only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        # undone with the savepoint on an error; put back by hand on success, since SET LOCAL
+        # lasts to the end of the outer transaction
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        yield
+        cursor.execute("SET LOCAL jit TO DEFAULT")
+        cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
+
+
+def _display_order(contact: Contact):
+    return (contact.overlap_from, contact.person_key)
+
+
+def _aware(value) -> datetime.datetime:
+    """A datetime read back from a raw query (aware on PostgreSQL; on SQLite naive UTC, or the
+    stored text when the column type was lost in an expression)."""
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+# --- PostgreSQL: one statement per hop -----------------------------------------------------------
+
+_PG_PROBES = {
+    "code": "probes AS (SELECT via, code AS probe, s_in, s_out FROM src),",
+    "parent": """
+codes AS (SELECT DISTINCT code FROM src),
+grp AS MATERIALIZED (
+    SELECT c.code, pc.id AS probe
+    FROM codes c
+    JOIN places_placecode own ON own.id = c.code
+    JOIN places_space sp ON sp.id = own.space_id
+    JOIN places_space sib ON sib.parent_id = sp.parent_id
+    JOIN places_placecode pc ON pc.space_id = sib.id
+    UNION
+    SELECT c.code, pc.id
+    FROM codes c
+    JOIN places_placecode own ON own.id = c.code
+    JOIN places_space sp ON sp.id = own.space_id AND sp.parent_id IS NULL
+    JOIN places_placecode pc ON pc.space_id = sp.id
+    UNION
+    SELECT code, code FROM codes
+),
+probes AS (SELECT src.via, grp.probe, src.s_in, src.s_out FROM src JOIN grp ON grp.code = src.code),
+""",
+    "zone": """
+codes AS (SELECT DISTINCT code FROM src),
+grp AS MATERIALIZED (
+    SELECT c.code, pc.id AS probe
+    FROM codes c
+    JOIN places_placecode own ON own.id = c.code
+    JOIN places_space sp ON sp.id = own.space_id
+    JOIN places_space mate ON mate.zone_id = sp.zone_id
+    JOIN places_placecode pc ON pc.space_id = mate.id
+    UNION
+    SELECT code, code FROM codes
+),
+probes AS (SELECT src.via, grp.probe, src.s_in, src.s_out FROM src JOIN grp ON grp.code = src.code),
+""",
+}
+
+_PG_HOP = """
+WITH src AS MATERIALIZED (
+    SELECT s.person_key AS via, s.place_code_id AS code, s.entered_at AS s_in,
+           COALESCE(s.left_at, s.entered_at + %(auto)s) AS s_out
+    FROM unnest(%(keys)s::varchar[], %(froms)s::timestamptz[], %(tos)s::timestamptz[])
+         AS k(key, t0, t1)
+    CROSS JOIN LATERAL (
+        SELECT person_key, place_code_id, entered_at, left_at
+        FROM places_scan
+        WHERE person_key = k.key AND entered_at >= k.t0 AND entered_at <= k.t1
+    ) s
+),
+{probes}
+excluded AS (SELECT DISTINCT unnest(%(excluded)s::varchar[]) AS key),
+pairs AS (
+    SELECT t.person_key, p.via, t.place_code_id, t.space_id, t.enterprise_id, t.region_code,
+           GREATEST(t.entered_at, p.s_in - %(window)s) AS ov_from,
+           LEAST(t.t_out, p.s_out + %(window)s) AS ov_to
+    FROM probes p
+    CROSS JOIN LATERAL (
+        SELECT person_key, place_code_id, space_id, enterprise_id, region_code, entered_at,
+               COALESCE(left_at, entered_at + %(auto)s) AS t_out
+        FROM places_scan
+        WHERE place_code_id = p.probe
+          AND entered_at >= p.s_in - %(window)s - %(auto)s
+          AND entered_at < p.s_out + %(window)s
+    ) t
+    WHERE t.t_out > p.s_in - %(window)s
+      AND NOT EXISTS (SELECT 1 FROM excluded e WHERE e.key = t.person_key)
+)
+SELECT DISTINCT ON (person_key)
+       person_key, via, place_code_id, space_id, enterprise_id, region_code, ov_from, ov_to,
+       count(*) OVER per_person AS n,
+       floor(extract(epoch FROM sum(ov_to - ov_from) OVER per_person))::bigint AS seconds
+FROM pairs
+WINDOW per_person AS (PARTITION BY person_key)
+ORDER BY person_key, ov_from, ov_to, via COLLATE "C", place_code_id
+"""
+
+
+def hop_sql(widen: str) -> str:
+    """The PostgreSQL statement of one hop (``benchmarks`` and ``EXPLAIN`` read it too)."""
+    return _PG_HOP.format(probes=_PG_PROBES[widen])
+
+
+def _hop_postgresql(sources, excluded, window, auto, widen, level) -> list[Contact]:
+    params = {
+        "keys": [s[0] for s in sources],
+        "froms": [s[1] for s in sources],
+        "tos": [s[2] for s in sources],
+        "excluded": list(excluded),
+        "window": window,
+        "auto": auto,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(hop_sql(widen), params)
+        rows = cursor.fetchall()
+    return [
+        Contact(
+            person_key=person,
+            level=level,
+            via_person_key=via,
+            place_code_id=code,
+            space_id=space,
+            enterprise_id=unit,
+            region_code=region,
+            overlap_from=ov_from,
+            overlap_to=ov_to,
+            overlap_seconds=int(seconds),
+            contacts=int(n),
+        )
+        for person, via, code, space, unit, region, ov_from, ov_to, n, seconds in rows
+    ]
+
+
+# --- SQLite: VALUES joins through the same indexes, folded in Python -----------------------------
+
+
+def _chunks(items: list, size: int = _SQLITE_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _sqlite_stays(sources) -> list[tuple]:
+    """(person key, place code id, entered_at, exit-or-None) of each source person's stays in
+    their period, through ``scan_by_person``."""
+    adapt = connection.ops.adapt_datetimefield_value
+    found = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(list(sources)):
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            params = [v for key, t0, t1 in chunk for v in (key, adapt(t0), adapt(t1))]
+            cursor.execute(
+                f"WITH k(key, t0, t1) AS (VALUES {values}) "
+                "SELECT s.person_key, s.place_code_id, s.entered_at, s.left_at "
+                "FROM k JOIN places_scan s INDEXED BY scan_by_person "
+                "ON s.person_key = k.key AND s.entered_at >= k.t0 AND s.entered_at <= k.t1",
+                params,
+            )
+            found.extend(cursor.fetchall())
+    return [
+        (person, code, _aware(entered), _aware(left) if left is not None else None)
+        for person, code, entered, left in found
+    ]
+
+
+def groups(codes: Iterable[int], widen: str) -> dict[int, list[int]]:
+    """The group of each place code under ``widen`` (module docstring)."""
+    from sibao.places.models import PlaceCode, Space
+
+    codes = set(codes)
+    result = {code: {code} for code in codes}
+    if widen == "code" or not codes:
+        return {code: sorted(group) for code, group in result.items()}
+    own = dict(PlaceCode.objects.filter(pk__in=codes).values_list("pk", "space_id"))
+    spaces = {
+        row["pk"]: row
+        for row in Space.objects.filter(pk__in=set(own.values())).values(
+            "pk", "parent_id", "zone_id"
+        )
+    }
+    if widen == "parent":
+        parents = {s["parent_id"] for s in spaces.values() if s["parent_id"] is not None}
+        mates = {}
+        for pk, parent in Space.objects.filter(parent_id__in=parents).values_list(
+            "pk", "parent_id"
+        ):
+            mates.setdefault(parent, []).append(pk)
+
+        def mates_of(space):
+            return mates.get(space["parent_id"], []) if space["parent_id"] else [space["pk"]]
+
+    else:
+        zones = {s["zone_id"] for s in spaces.values() if s["zone_id"] is not None}
+        mates = {}
+        for pk, zone in Space.objects.filter(zone_id__in=zones).values_list("pk", "zone_id"):
+            mates.setdefault(zone, []).append(pk)
+
+        def mates_of(space):
+            return mates.get(space["zone_id"], []) if space["zone_id"] else []
+
+    wanted = {code: mates_of(spaces[space]) for code, space in own.items() if space in spaces}
+    by_space = {}
+    all_spaces = {pk for found in wanted.values() for pk in found}
+    for pk, space in PlaceCode.objects.filter(space_id__in=all_spaces).values_list(
+        "pk", "space_id"
+    ):
+        by_space.setdefault(space, []).append(pk)
+    for code, found in wanted.items():
+        for space in found:
+            result[code].update(by_space.get(space, []))
+    return {code: sorted(group) for code, group in result.items()}
+
+
+def _hop_sqlite(sources, excluded, window, auto, widen, level) -> list[Contact]:
+    stays = _sqlite_stays(sources)
+    if not stays:
+        return []
+    grouped = groups({code for _p, code, _e, _l in stays}, widen)
+    adapt = connection.ops.adapt_datetimefield_value
+    probes = []  # (stay index, probe code, low, high)
+    spans = []
+    for index, (_person, code, entered, left) in enumerate(stays):
+        s_out = stay_exit(entered, left, auto)
+        spans.append((entered - window, s_out + window))
+        low, high = adapt(entered - window - auto), adapt(s_out + window)
+        probes.extend((index, probe, low, high) for probe in grouped[code])
+    excluded = set(excluded)
+    best: dict[str, tuple] = {}
+    totals: dict[str, list] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(probes):
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH p(i, code, lo, hi) AS (VALUES {values}) "
+                "SELECT p.i, t.person_key, t.place_code_id, t.space_id, t.enterprise_id, "
+                "t.region_code, t.entered_at, t.left_at "
+                "FROM p JOIN places_scan t INDEXED BY scan_by_place "
+                "ON t.place_code_id = p.code AND t.entered_at >= p.lo AND t.entered_at < p.hi",
+                [v for probe in chunk for v in probe],
+            )
+            for index, person, code, space, unit, region, entered, left in cursor.fetchall():
+                if person in excluded:
+                    continue
+                entered = _aware(entered)
+                t_out = stay_exit(entered, _aware(left) if left is not None else None, auto)
+                low, high = spans[index]
+                if not (t_out > low and entered < high):
+                    continue
+                ov_from, ov_to = max(entered, low), min(t_out, high)
+                via = stays[index][0]
+                key = (ov_from, ov_to, via, code)
+                total = totals.setdefault(person, [0, datetime.timedelta()])
+                total[0] += 1
+                total[1] += ov_to - ov_from
+                if person not in best or key < best[person][0]:
+                    best[person] = (key, space, unit, region)
+    contacts = []
+    for person, ((ov_from, ov_to, via, code), space, unit, region) in best.items():
+        count, length = totals[person]
+        contacts.append(
+            Contact(
+                person_key=person,
+                level=level,
+                via_person_key=via,
+                place_code_id=code,
+                space_id=space,
+                enterprise_id=unit,
+                region_code=region,
+                overlap_from=ov_from,
+                overlap_to=ov_to,
+                overlap_seconds=length // datetime.timedelta(seconds=1),
+                contacts=count,
+            )
+        )
+    return contacts
