@@ -69,6 +69,19 @@ class AuditLog(models.Model):
             raise AppendOnlyError("audit log rows cannot be updated")
         super().save(*args, **kwargs)
 
+    @property
+    def change_list(self) -> list[tuple]:
+        """(field, before, after) per changed field, for display. A field recorded as a single
+        value (not an [old, new] pair) is shown as set from nothing; any key name is safe (a
+        template's ``changes.items`` would read a field called "items" instead)."""
+        rows = []
+        for field, value in (self.changes or {}).items():
+            if isinstance(value, list | tuple) and len(value) == 2:
+                rows.append((field, value[0], value[1]))
+            else:
+                rows.append((field, None, value))
+        return rows
+
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit log rows cannot be deleted")
 

@@ -31,6 +31,7 @@ G_CHAIN = _("产业链与抽查")
 G_EPIDEMIC = _("疫情信息")
 G_PLACES = _("场所码与流调")
 G_POLICIES = _("政策助力")
+G_COMMAND = _("指挥调度")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
@@ -177,13 +178,108 @@ NAV_ITEMS = (
     NavItem(_("物料追溯"), "epidemic:goods_list", ("epidemic.goodslot", "view"), group=G_EPIDEMIC),
     # places: entries go in the G_PLACES group, under each area's marker
     # --- spaces: space tree, place codes, sheets, coverage, badges (EPI-05) ---
+    # the region coverage list; a unit admin is taken to its own unit's space tree
+    NavItem(_("场所码管理"), "places:coverage", ("places.space", "view"), group=G_PLACES),
     # --- scans: scan lists, owner check-out (EPI-06) ---
+    NavItem(_("扫码记录"), "places:scan_home", ("places.scan", "view"), group=G_PLACES),
+    NavItem(_("在场人员"), "places:presence_home", ("places.scan", "view"), group=G_PLACES),
     # --- zones: zones, teams, shifts, dormitory rooms, bubble groups (EPI-13) ---
+    # the region list of units with findings; a unit admin is taken to its own unit's page
+    NavItem(_("划小单元"), "places:zones_region", ("places.zone", "view"), group=G_PLACES),
     # --- tracing: tracing jobs, contacts, export (EPI-07) ---
+    NavItem(_("流调任务"), "places:tracing_list", ("places.tracingjob", "view"), group=G_PLACES),
     # support policies: entries go in the G_POLICIES group, under each area's marker
     # --- catalogue: policies, versions, conditions, preview, publishing, reserve (POL-01, POL-05) ---
+    NavItem(
+        _("政策库"),
+        "policies:catalogue_list",
+        ("policies.policy", "view"),
+        group=G_POLICIES,
+    ),
+    NavItem(
+        _("政策储备"),
+        "policies:reserve_list",
+        ("policies.policydraft", "view"),
+        group=G_POLICIES,
+    ),
     # --- matching: matching, explanations, self-check (POL-02, POL-04) ---
+    # officials find the enterprises of a policy; an enterprise's admin checks its own policies
+    NavItem(
+        _("政策找企"),
+        "policies:matching_index",
+        ("policies.policymatch", "export"),
+        group=G_POLICIES,
+    ),
+    NavItem(
+        _("我的政策"),
+        "policies:matching_mine",
+        ("policies.policymatch", "apply"),
+        group=G_POLICIES,
+    ),
     # --- uptake: push, uptake tracking, rates, follow-ups, calculators (POL-03, POL-06) ---
+    # an enterprise's admin gets its own policies with their progress under the same entry
+    NavItem(
+        _("兑现跟踪"),
+        "policies:uptake_index",
+        ("policies.policymatch", "view"),
+        group=G_POLICIES,
+    ),
+    NavItem(
+        _("补贴测算"),
+        "policies:subsidy_index",
+        ("policies.subsidycalculation", "view"),
+        group=G_POLICIES,
+    ),
+    # command: entries go in the G_COMMAND group, under each area's marker
+    # --- emergency: emergency switch, closed loops, loop reports, city supply (CMD-01, CMD-02, CMD-06) ---
+    # the joint-office view; a unit admin is taken to its own unit's loop page
+    NavItem(
+        _("平急转换"), "command:emergency_index", ("command.regionstate", "view"), group=G_COMMAND
+    ),
+    NavItem(
+        _("闭环管理"), "command:emergency_loops", ("command.loopstatus", "view"), group=G_COMMAND
+    ),
+    NavItem(
+        _("平急转换记录"),
+        "command:emergency_switches",
+        ("command.emergencyswitch", "view"),
+        group=G_COMMAND,
+    ),
+    # --- incidents: incidents, steps and clocks, silent periods, emergency plans (INC-01, INC-02, INC-04) ---
+    NavItem(_("应急处置"), "command:incident_list", ("command.incident", "view"), group=G_COMMAND),
+    # --- oversight: shutdown requests, restrictions, inspections, rewards and penalties (INC-03, CMD-04, CMD-05) ---
+    NavItem(
+        _("停产审批"),
+        "command:shutdown_list",
+        ("command.shutdownrequest", "view"),
+        group=G_COMMAND,
+    ),
+    NavItem(
+        _("涉企检查"),
+        "command:inspection_list",
+        ("command.inspectionrequest", "view"),
+        group=G_COMMAND,
+    ),
+    NavItem(
+        _("奖惩"),
+        "command:reward_list",
+        ("command.rewardpenalty", "view"),
+        group=G_COMMAND,
+    ),
+    # --- escalation: problems, escalation, consultations, tasks (CMD-03) ---
+    NavItem(_("协调事项"), "command:problem_list", ("command.problem", "view"), group=G_COMMAND),
+    NavItem(
+        _("联合会商"),
+        "command:consultation_list",
+        ("command.consultation", "view"),
+        group=G_COMMAND,
+    ),
+    NavItem(
+        _("会商交办任务"),
+        "command:consultation_task_list",
+        ("command.consultationtask", "view"),
+        group=G_COMMAND,
+    ),
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

@@ -255,3 +255,242 @@ def make_scan(code, person_key, entered_at, left_at=None, **fields):
     }
     values.update(fields)
     return Scan.objects.create(**values)
+
+
+# --- policies catalogue ---
+def make_policy(
+    region: str = "41",
+    department_kind: str = "finance",
+    conditions=(),
+    *,
+    publish: bool = True,
+    **fields,
+):
+    """A policy of ``region``'s ``department_kind`` department, written through the catalogue
+    actions as the platform (``actor=None``); published (matched and pushed) unless ``publish``
+    is False.
+
+    ``conditions``: rule trees, or (title, clause, tree) triples.
+    """
+    import datetime
+
+    from sibao.policies import actions as policy_actions
+
+    ensure_departments(region)
+    department = Department.objects.get(region_id=region, kind=department_kind)
+    n = next(_counter)
+    values = {
+        "title": f"测试政策{n}",
+        "category": "fiscal_award",
+        "benefit": "一次性奖补 10 万元",
+        "valid_from": datetime.date(2022, 1, 1),
+        "valid_to": None,
+    }
+    values.update(fields)
+    rows = []
+    for i, condition in enumerate(conditions):
+        if isinstance(condition, dict):
+            rows.append(
+                {"title": f"条件{i + 1}", "clause": f"第{i + 1}条", "expression": condition}
+            )
+        else:
+            title, clause, expression = condition
+            rows.append({"title": title, "clause": clause, "expression": expression})
+    policy = policy_actions.create_policy(department, actor=None, conditions=rows, **values)
+    if publish:
+        policy = policy_actions.publish_policy(policy, actor=None)
+    return policy
+
+
+# --- policies matching ---
+def make_published_policy(conditions=(), region: str = "41", *, match: bool = True, **fields):
+    """A published policy written directly (no push: its matches stay ``matched``), matched in
+    bulk unless ``match`` is False. ``conditions``: rule trees."""
+    import datetime
+
+    from sibao.policies import matching
+    from sibao.policies.models import Policy, PolicyCondition, PolicyStatus
+
+    ensure_departments(region)
+    n = next(_counter)
+    values = {
+        "series": f"T{n:05d}",
+        "title": f"匹配测试政策{n}",
+        "department": Department.objects.get(region_id=region, kind="finance"),
+        "category": "fiscal_award",
+        "benefit": "一次性奖补",
+        "valid_from": datetime.date(2022, 1, 1),
+        "status": PolicyStatus.PUBLISHED,
+        "region_code": region,
+    }
+    values.update(fields)
+    policy = Policy.objects.create(**values)
+    for i, tree in enumerate(conditions):
+        PolicyCondition.objects.create(
+            policy=policy, title=f"条件{i + 1}", clause=f"第{i + 1}条", expression=tree, order=i
+        )
+    if match:
+        matching.match_policy(policy)
+    return policy
+
+
+# --- policies uptake ---
+def advance_uptake(match, to: str, *, unit_admin, department, amount=None, reason: str = ""):
+    """Drive a pushed match through the uptake actions up to ``to`` (applied, granted,
+    declined, paid or received): the unit's admin applies and confirms, ``department`` grants
+    (``amount`` 万元; the policy's expected amount by default), declines or pays. A 免申即享
+    policy skips the application."""
+    from sibao.policies import actions
+    from sibao.policies.models import ApplicationRoute
+
+    order = ["applied", "granted", "paid", "received"]
+    if match.policy.route != ApplicationRoute.NO_APPLICATION:
+        match = actions.apply_match(match, actor=unit_admin)
+    if to == "applied":
+        return match
+    if to == "declined":
+        return actions.decline_match(match, actor=department, reason=reason or "不符合兑现要求")
+    if amount is None:
+        amount = match.policy.benefit_amount
+    match = actions.grant_match(match, actor=department, amount=amount, reason=reason)
+    if order.index(to) >= order.index("paid"):
+        match = actions.pay_match(match, actor=department)
+    if to == "received":
+        match = actions.confirm_receipt(match, actor=unit_admin)
+    return match
+
+
+# --- command incidents ---
+def make_preparedness(enterprise, *, rooms: int = 2, plan: bool = True, **fields):
+    """The unit's preparedness record with its contingency plan (一企一策) and observation rooms."""
+    from sibao.epidemic.models import Preparedness
+
+    values = {
+        "task_force_leader": "王专班",
+        "has_prevention_plan": plan,
+        "has_contingency_plan": plan,
+        "observation_rooms": rooms,
+    }
+    values.update(fields)
+    preparedness, _created = Preparedness.objects.update_or_create(
+        enterprise=enterprise, defaults={"region_code": enterprise.region_id, **values}
+    )
+    return preparedness
+
+
+def make_zone(enterprise, name: str | None = None, kind: str = "production"):
+    """A zone of the unit (划小单元)."""
+    from sibao.places.models import Zone
+
+    n = next(_counter)
+    return Zone.objects.create(
+        enterprise=enterprise, region_code=enterprise.region_id, name=name or f"区域{n}", kind=kind
+    )
+
+
+def make_nat_result(staff, sampled_at, result: str = "negative", *, pooled: bool = False):
+    """One NAT result of a roster row, stored as a laboratory feed stores it (no hooks run)."""
+    from django.utils import timezone
+
+    from sibao.epidemic.models import DataSource, TestResult
+
+    source, _created = DataSource.objects.get_or_create(
+        code="lab-incidents", defaults={"name": "应急处置测试检测机构"}
+    )
+    n = next(_counter)
+    return TestResult.objects.create(
+        person_key=staff.person_key,
+        source=source,
+        received_at=timezone.now(),
+        region_code=staff.region_code,
+        enterprise_id=staff.enterprise_id,
+        lab="应急处置测试检测机构",
+        sample_no=f"INC-{n}",
+        sampled_at=sampled_at,
+        result=result,
+        is_pooled=pooled,
+    )
+
+
+# --- command emergency ---
+def make_whitelisted(region: str = "410102", industry: str = "industry", **fields):
+    """An enterprise on the whitelist (a listed entry), for the closed-loop tests."""
+    enterprise = make_enterprise(region=region, industry=industry, **fields)
+    make_listed(enterprise)
+    return enterprise
+
+
+def put_in_emergency(region: str, *, hours_ago: float | None = None, actor=None, reason="测试"):
+    """Switch ``region`` into emergency through the action, announced ``hours_ago`` hours ago
+    (default: just long enough ago for the advance notice to have run out, so it is in force)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from sibao.command import actions
+    from sibao.core import rules
+
+    if hours_ago is None:
+        hours_ago = rules.current()["emergency_advance_notice_hours"] + 1
+    now = timezone.now() - datetime.timedelta(hours=hours_ago)
+    return actions.switch_to_emergency(region, actor=actor, reason=reason, now=now)
+
+
+# --- command oversight ---
+def make_province_deciders():
+    """The two provincial bodies that decide a shutdown jointly (INC-03): the provincial health
+    office (epidemic HQ office) and the provincial HQ office (dispatch HQ), province-wide."""
+    health = make_user(Role.HEALTH_OFFICE, "41")
+    dispatch = make_user(Role.HQ_OFFICE, "41")
+    return health, dispatch
+
+
+def make_shutdown(enterprise, *, days: int = 2, approve: bool = True, now=None, actor=None):
+    """A shutdown request of ``enterprise`` (whitelisted) filed at ``now`` by the platform, and,
+    unless ``approve`` is False, approved by both provincial sides at the same moment."""
+    from sibao.command import actions
+
+    request = actions.request_shutdown(
+        enterprise, actor=actor, reason="测试停产：厂区发现阳性病例", days=days, now=now
+    )
+    if approve:
+        actions.decide_shutdown(request, actor=None, side="epidemic", approve=True, now=now)
+        request = actions.decide_shutdown(
+            request, actor=None, side="dispatch", approve=True, now=now
+        )
+    return request
+
+
+# --- command escalation ---
+def ensure_headquarters(*regions: str):
+    """The HQs of the given regions only (``ensure_organisations`` builds all of them, slowly);
+    returns them in the order given."""
+    from sibao.regions.actions import _prefix
+    from sibao.regions.models import Headquarters
+
+    found = []
+    for code in regions:
+        region = Region.objects.get(code=code)
+        prefix = _prefix(region)
+        hq, _created = Headquarters.objects.get_or_create(
+            region=region,
+            defaults={
+                "name": f"{prefix}统筹疫情防控和经济社会发展调度指挥部",
+                "office_name": f"{prefix}统筹疫情防控和经济社会发展调度指挥部办公室",
+            },
+        )
+        found.append(hq)
+    return found
+
+
+def make_problem(actor=None, *, enterprise=None, headquarters=None, title="原料运输车辆通行受阻"):
+    """A problem raised through the action (by the platform unless ``actor`` is given)."""
+    from sibao.command import actions
+
+    return actions.raise_problem(
+        actor=actor,
+        title=title,
+        description="白名单单位原料运输车辆在县界卡口受阻，县级协调无果。",
+        enterprise=enterprise,
+        headquarters=headquarters,
+    )

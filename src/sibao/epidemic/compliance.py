@@ -58,8 +58,18 @@ def emergency_scope() -> EmergencyScope:
     This is the hook the command module (emergency states, closed-loop modes) fills: until it
     exists nothing is in emergency, so the result is empty. Callers always pass the scope on
     explicitly, so tests and what-if views can give their own.
+
+    Filled by the command module (CMD-01, CMD-02, CMD-06): the cities and counties whose switch
+    into emergency has taken effect (each code covers its sub-regions, so every roster row there
+    — city-supply staff included — gets the daily window) and the units whose closed-loop period
+    is running. A switch only announced (advance notice) does not tighten the window yet.
     """
-    return NO_EMERGENCY
+    from sibao.command.queries_emergency import scope_now
+
+    regions, units = scope_now()
+    if not regions and not units:
+        return NO_EMERGENCY
+    return EmergencyScope(region_codes=frozenset(regions), enterprise_ids=frozenset(units))
 
 
 # --- windows ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Functions that depend on the clock take ``now`` so that callers (and tests) can 
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -181,20 +181,14 @@ def missing_by_region(report_date, region: Region, units, *, rules=None) -> list
 
 
 def sampling_house_subsidy(price: Decimal, rules) -> tuple[Decimal, Decimal, Decimal]:
-    """``(total, province, local)``: ``sampling_house_subsidy_pct`` of the price, split
-    province : city/county as ``sampling_house_province_share`` : ``sampling_house_local_share``.
-    Amounts are rounded half-up to the cent and the local share is the remainder, so that
-    province + local = total exactly (D2 二(一))."""
-    price = Decimal(price)
-    pct = Decimal(rules["sampling_house_subsidy_pct"])
-    province_share = Decimal(rules["sampling_house_province_share"])
-    local_share = Decimal(rules["sampling_house_local_share"])
-    total = (price * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    shares = province_share + local_share
-    if shares == 0:
-        raise ValueError("the subsidy split has no shares")
-    province = (total * province_share / shares).quantize(CENT, rounding=ROUND_HALF_UP)
-    return total, province, total - province
+    """``(total, province, local)`` of a house bought at ``price``: the formula is the POL-06
+    calculator's (``policies.calculators.sampling_house_split``), kept in one place —
+    ``sampling_house_subsidy_pct`` of the price, split province : city/county as
+    ``sampling_house_province_share`` : ``sampling_house_local_share``, half-up to the cent, the
+    local share the remainder (D2 二(一))."""
+    from sibao.policies.calculators import sampling_house_split
+
+    return sampling_house_split(price, rules)
 
 
 def is_main_urban(region: Region) -> bool:

@@ -179,11 +179,59 @@ def _notify_sweep(by_unit: Counter, by_region: Counter) -> None:
 
 def follow_up_positive(alert, result) -> None:
     """What a positive result sets in motion besides the alert: an incident at the person's unit
-    (the command module) and a contact-tracing job from their scans (the places module).
+    (the command module) and a contact-tracing job from their scans (the places module), so that
+    the chain from signal to action never waits for someone to copy data. Called after commit.
 
-    Those modules do not exist yet; when they do, they start their work here, so that the chain
-    from signal to action never waits for someone to copy data. Called after commit.
+    Tracing (EPI-07): the platform itself (no actor) runs a job for the person over the
+    ``tracing_lookback_days`` before the sample time up to now (within the scan retention), once
+    per alert; a person without scans in that period is skipped silently. A failure is logged,
+    never raised into the feed that delivered the result.
+
+    Incident (INC-01): a person on a unit's roster gets an incident at that unit first
+    (``pooled_positive`` for a pooled sample, else ``screening_positive``; the alert linked, once
+    per alert — ``command.actions.open_from_positive``), and the tracing job, once run, is linked
+    to it. A failure is logged the same way.
     """
+    from sibao.command.actions import link_tracing, open_from_positive
+    from sibao.places.actions import run_trace
+    from sibao.places.models import Scan, TracingJob
+
+    try:
+        incident = open_from_positive(alert, result)
+    except Exception:
+        incident = None
+        logger.exception("automatic incident for alert %s failed", alert.pk)
+    ruleset = rules.current()
+    now = timezone.now()
+    sampled = getattr(result, "sampled_at", None) or alert.raised_at
+    period_from = max(
+        sampled - datetime.timedelta(days=ruleset["tracing_lookback_days"]),
+        now - datetime.timedelta(days=ruleset["scan_retention_days"]),
+    )
+    if period_from > now or TracingJob.objects.filter(alert=alert).exists():
+        return
+    if not Scan.objects.filter(
+        person_key=alert.person_key, entered_at__gte=period_from, entered_at__lte=now
+    ).exists():
+        return
+    try:
+        run_trace(
+            actor=None,
+            case_keys=[alert.person_key],
+            period_from=period_from,
+            period_to=now,
+            reason=stored(gettext_noop("核酸阳性自动流调")),
+            case_ref=stored(gettext_noop("预警%(pk)s"), pk=alert.pk),
+            alert=alert,
+        )
+    except Exception:
+        logger.exception("automatic tracing for alert %s failed", alert.pk)
+        return
+    if incident is not None:
+        try:
+            link_tracing(incident, actor=None)
+        except Exception:
+            logger.exception("linking the tracing job of alert %s failed", alert.pk)
 
 
 def on_test_results(rows) -> list:

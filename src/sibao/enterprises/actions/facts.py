@@ -71,6 +71,10 @@ def record_fact(
         note=str(FactSource(source).label),
     )
     fact.refresh_from_db()
+    # policies: re-match on fact change
+    from sibao.policies.matching import facts_changed
+
+    facts_changed([enterprise.pk])
     return fact
 
 

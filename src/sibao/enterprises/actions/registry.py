@@ -226,6 +226,10 @@ def create_enterprise(*, actor, **fields) -> Enterprise:
         obj=enterprise,
         changes={k: [None, v] for k, v in audit.snapshot(enterprise, REGISTRY_FIELDS).items()},
     )
+    # policies: re-match on fact change
+    from sibao.policies.matching import facts_changed
+
+    facts_changed([enterprise.pk])
     return enterprise
 
 
@@ -268,6 +272,11 @@ def update_enterprise(enterprise, *, actor, **changes) -> Enterprise:
     if set(changed) & SCOPE_FIELDS:
         _rescope(enterprise)
     audit.record("enterprise.update", actor=actor, obj=enterprise, changes=changed)
+    # policies: re-match on fact change
+    from sibao.policies.matching import MATCHED_FIELDS, facts_changed
+
+    if set(changed) & MATCHED_FIELDS:
+        facts_changed([enterprise.pk])
     return enterprise
 
 
@@ -423,6 +432,10 @@ def merge_enterprises(survivor, duplicate, *, actor, reason: str) -> Enterprise:
         changes={"merged_into": [None, survivor.pk]},
         note=note,
     )
+    # policies: re-match on fact change
+    from sibao.policies.matching import facts_changed
+
+    facts_changed([survivor.pk, duplicate.pk])
     return survivor
 
 
@@ -465,6 +478,10 @@ def import_enterprises(data: bytes, filename: str, *, actor) -> list[Enterprise]
         % {"name": filename, "rows": len(table.rows)},
         region_code=_common_prefix(u.region_id for u in created) or "41",
     )
+    # policies: re-match on fact change
+    from sibao.policies.matching import facts_changed
+
+    facts_changed([u.pk for u in created])
     return created
 
 

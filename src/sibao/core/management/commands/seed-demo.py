@@ -341,6 +341,16 @@ class Command(BaseCommand):
         users.delete()
         # members first (park links), then the units; their whitelist rows go with them
         enterprises.update(park=None)
+        # --- places: the demo units' scans (no foreign key; the rest goes with the units) ---
+        from sibao.places.demo import reset_places
+
+        reset_places(enterprises.values_list("pk", flat=True))
+        # --- end places ---
+        # --- policies catalogue: the demo policies and reserve (their matches go with them) ---
+        from sibao.policies.demo import reset_policies
+
+        reset_policies()
+        # --- end policies catalogue ---
         enterprises.delete()
         WhitelistBatch.objects.filter(pk__in=self._previous("batches")).delete()
         CriteriaSet.objects.filter(pk__in=self._previous("criteria_sets")).delete()
@@ -368,12 +378,24 @@ class Command(BaseCommand):
         accounts = self._accounts(gen, regions, created[0])
         whitelist = seed_whitelist(gen, created, accounts, regions)
         epidemic = seed_epidemic(gen, created, created[0])
+        # --- places: space trees, codes, zones, teams and badges of the roster units ---
+        from sibao.places.demo import seed_places
+
+        epidemic["places"] = seed_places([e.pk for e in created], created[0])
+        # --- end places ---
         # three days of feeds for the rosters, then the sentinel's first sweep: the demo opens on
         # statuses, overdue staff and open alerts rather than on empty pages
         feeds = io.StringIO()
         call_command("simulate", "--days", "3", "--seed", str(seed), stdout=feeds)
         call_command("sentinel-sweep", stdout=feeds)
         epidemic["feeds"] = feeds.getvalue().strip().splitlines()
+        # --- policies catalogue: policies across the ten kinds, published and matched; reserve ---
+        from sibao.epidemic.models import SentinelAlert
+        from sibao.policies.demo import seed_policies
+
+        alerts = list(SentinelAlert.objects.filter(enterprise__in=created).order_by("pk")[:1])
+        epidemic["policies"] = seed_policies([e.pk for e in created], seed=seed, prompted_by=alerts)
+        # --- end policies catalogue ---
 
         audit.record(
             SEED_ACTION,
@@ -579,6 +601,23 @@ class Command(BaseCommand):
             f"风险区域 {len(epidemic['risk_area_ids'])} 个，核酸采样屋 {epidemic['sampling_houses']} 个，"
             f"健康日报 {epidemic['daily_reports']} 份。"
         )
+        # --- places: the report's line on spaces and codes ---
+        places = epidemic.get("places") or {}
+        write(
+            f"场所码：{places.get('units', 0)} 家单位的空间 {places.get('spaces', 0)} 个，"
+            f"场所码 {places.get('codes', 0)} 个，划小单元区域 {places.get('zones', 0)} 个，"
+            f"班组 {places.get('teams', 0)} 个，宿舍 {places.get('rooms', 0)} 间，"
+            f"工牌码 {places.get('badges', 0)} 个。"
+        )
+        # --- end places ---
+        # --- policies catalogue: the report's line on the catalogue ---
+        policies = epidemic.get("policies") or {}
+        write(
+            f"惠企政策：{policies.get('policies', 0)} 条（已发布 {policies.get('published', 0)} 条，"
+            f"政策 {policies.get('series', 0)} 项），匹配记录 {policies.get('matches', 0)} 条，"
+            f"政策储备 {policies.get('reserve', 0)} 条，补充企业数据 {policies.get('facts', 0)} 条。"
+        )
+        # --- end policies catalogue ---
         write("模拟数据接口（sibao simulate，近 3 天）：")
         for line in epidemic["feeds"]:
             write(f"  {line}")

@@ -377,6 +377,14 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=3, help="days before --now (default 3)")
         parser.add_argument("--now", default="", help="end of the window (ISO; default now)")
         parser.add_argument("--seed", type=int, default=2022, help="random seed (default 2022)")
+        # --- places: how many of the last days get gateway scans (the bulk of the records) ---
+        parser.add_argument(
+            "--scan-days",
+            type=int,
+            default=1,
+            help="days before --now with place scans (default 1; at most --days; 0: none)",
+        )
+        # --- end places ---
 
     def handle(self, *args, **options):
         if options["days"] < 1:
@@ -425,6 +433,19 @@ class Command(BaseCommand):
                     (batch.total, batch.accepted, batch.duplicates, batch.rejected)
                 ):
                     counts[i] += value
+        # --- places: gateway scans of the units with place codes, after the codes and tests
+        # (so that red/yellow and overdue people raise their risk alerts) (EPI-06) ---
+        from sibao.places.demo import simulate_scans
+
+        scan_days = min(options["scan_days"], options["days"])
+        scans = [0, 0, 0, 0]
+        if scan_days > 0:
+            scans = simulate_scans(
+                start=now - datetime.timedelta(days=scan_days), now=now, seed=options["seed"]
+            )
+        if scans[0]:
+            totals[FeedKind.SCAN] = scans
+        # --- end places ---
         for kind, (total, accepted, duplicates, rejected) in totals.items():
             self.stdout.write(
                 f"{kind}: {total} records, {accepted} accepted, {duplicates} duplicates, "
