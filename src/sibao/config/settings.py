@@ -243,6 +243,15 @@ SPECTACULAR_SETTINGS = {
         # epidemic units area (EPI-14, EPI-16): the models' inline choice lists
         "DrillKindEnum": "sibao.epidemic.api.units.DRILL_KINDS",
         "GoodsDirectionEnum": "sibao.epidemic.api.units.DIRECTIONS",
+        # policies and command: choice sets whose field names recur across the API
+        "MatchResultEnum": "sibao.policies.models.MatchResult",
+        "ShutdownDecisionEnum": "sibao.command.models.ShutdownRequest.Decision",
+        "InspectionPurposeEnum": "sibao.command.models.InspectionPurpose",
+        "RestrictionKindEnum": "sibao.command.models.Restriction.Kind",
+        "RewardPenaltyKindEnum": "sibao.command.models.RewardPenalty.Kind",
+        "IncidentKindEnum": "sibao.command.models.Incident.Kind",
+        "SpaceKindEnum": "sibao.places.models.SpaceKind",
+        "ZoneKindEnum": "sibao.places.models.ZoneKind",
     },
     "SERVE_PERMISSIONS": ["sibao.core.api.permissions.HasRoleGrant"],
 }

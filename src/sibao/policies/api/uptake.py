@@ -90,11 +90,11 @@ class GrantSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class ReasonSerializer(serializers.Serializer):
+class UptakeReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class NoteSerializer(serializers.Serializer):
+class UptakeNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
@@ -158,21 +158,21 @@ class UptakeViewSet(ScopedReadOnlyViewSet):
             ),
         )
 
-    @extend_schema(request=ReasonSerializer, responses=UptakeSerializer)
+    @extend_schema(request=UptakeReasonSerializer, responses=UptakeSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         return self._step(
             request,
-            ReasonSerializer,
+            UptakeReasonSerializer,
             lambda m, d: actions.decline_match(m, actor=request.user, reason=d["reason"]),
         )
 
-    @extend_schema(request=NoteSerializer, responses=UptakeSerializer)
+    @extend_schema(request=UptakeNoteSerializer, responses=UptakeSerializer)
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         return self._step(
             request,
-            NoteSerializer,
+            UptakeNoteSerializer,
             lambda m, d: actions.pay_match(m, actor=request.user, note=d.get("note", "")),
         )
 
