@@ -101,4 +101,3 @@ class DormitoryRoomForm(_UnitForm):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(enterprise=self.unit)
         self.fields["team"].empty_label = _("（未指定）")
-

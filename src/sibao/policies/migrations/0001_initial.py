@@ -6,180 +6,479 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('enterprises', '0003_responsibility_once_per_party'),
-        ('regions', '0002_load_henan_regions'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("enterprises", "0003_responsibility_once_per_party"),
+        ("regions", "0002_load_henan_regions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('series', models.CharField(max_length=32, verbose_name='政策编号')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('title', models.CharField(max_length=200, verbose_name='政策名称')),
-                ('category', models.CharField(choices=[('vat_refund', '留抵退税'), ('tax_relief', '税费减免'), ('fiscal_award', '财政奖补'), ('credit', '金融信贷'), ('supply_price', '保供稳价'), ('social_insurance', '社会保险'), ('job_retention', '援企稳岗'), ('employment', '就业创业'), ('labour', '用工保障'), ('utilities', '用电用水用气')], max_length=24, verbose_name='政策类别')),
-                ('document', models.CharField(blank=True, max_length=200, verbose_name='政策文件')),
-                ('summary', models.TextField(blank=True, verbose_name='政策内容')),
-                ('benefit', models.CharField(max_length=255, verbose_name='支持标准')),
-                ('benefit_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='预计享受金额（万元）')),
-                ('route', models.CharField(choices=[('no_application', '免申即享'), ('quick', '快申快享'), ('standard', '依申请办理')], default='standard', max_length=16, verbose_name='兑现方式')),
-                ('how_to_apply', models.TextField(blank=True, verbose_name='申报渠道和流程')),
-                ('materials', models.TextField(blank=True, verbose_name='申报材料')),
-                ('valid_from', models.DateField(verbose_name='有效期起')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='有效期止')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布'), ('superseded', '已被新版本替代'), ('withdrawn', '已废止')], default='draft', max_length=16, verbose_name='状态')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('region_code', models.CharField(max_length=12, verbose_name='区划代码')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='policies', to='regions.department', verbose_name='发布部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("series", models.CharField(max_length=32, verbose_name="政策编号")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                ("title", models.CharField(max_length=200, verbose_name="政策名称")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("vat_refund", "留抵退税"),
+                            ("tax_relief", "税费减免"),
+                            ("fiscal_award", "财政奖补"),
+                            ("credit", "金融信贷"),
+                            ("supply_price", "保供稳价"),
+                            ("social_insurance", "社会保险"),
+                            ("job_retention", "援企稳岗"),
+                            ("employment", "就业创业"),
+                            ("labour", "用工保障"),
+                            ("utilities", "用电用水用气"),
+                        ],
+                        max_length=24,
+                        verbose_name="政策类别",
+                    ),
+                ),
+                ("document", models.CharField(blank=True, max_length=200, verbose_name="政策文件")),
+                ("summary", models.TextField(blank=True, verbose_name="政策内容")),
+                ("benefit", models.CharField(max_length=255, verbose_name="支持标准")),
+                (
+                    "benefit_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="预计享受金额（万元）",
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        choices=[
+                            ("no_application", "免申即享"),
+                            ("quick", "快申快享"),
+                            ("standard", "依申请办理"),
+                        ],
+                        default="standard",
+                        max_length=16,
+                        verbose_name="兑现方式",
+                    ),
+                ),
+                ("how_to_apply", models.TextField(blank=True, verbose_name="申报渠道和流程")),
+                ("materials", models.TextField(blank=True, verbose_name="申报材料")),
+                ("valid_from", models.DateField(verbose_name="有效期起")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="有效期止")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("published", "已发布"),
+                            ("superseded", "已被新版本替代"),
+                            ("withdrawn", "已废止"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="发布时间"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("region_code", models.CharField(max_length=12, verbose_name="区划代码")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="policies",
+                        to="regions.department",
+                        verbose_name="发布部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '惠企政策',
-                'verbose_name_plural': '惠企政策',
-                'ordering': ['series', '-version'],
+                "verbose_name": "惠企政策",
+                "verbose_name_plural": "惠企政策",
+                "ordering": ["series", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUpTask',
+            name="FollowUpTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_code', models.CharField(max_length=12, verbose_name='区划代码')),
-                ('enterprise_count', models.PositiveIntegerField(verbose_name='应享未享企业数')),
-                ('due_on', models.DateField(verbose_name='完成时限')),
-                ('status', models.CharField(choices=[('open', '待跟进'), ('done', '已完成')], default='open', max_length=8, verbose_name='状态')),
-                ('outcome', models.TextField(blank=True, verbose_name='跟进结果')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.department', verbose_name='责任部门')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='policies.policy', verbose_name='政策')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_code", models.CharField(max_length=12, verbose_name="区划代码")),
+                ("enterprise_count", models.PositiveIntegerField(verbose_name="应享未享企业数")),
+                ("due_on", models.DateField(verbose_name="完成时限")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "待跟进"), ("done", "已完成")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("outcome", models.TextField(blank=True, verbose_name="跟进结果")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.department",
+                        verbose_name="责任部门",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="policies.policy",
+                        verbose_name="政策",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '应享未享跟进任务',
-                'verbose_name_plural': '应享未享跟进任务',
-                'ordering': ['status', 'due_on', 'id'],
+                "verbose_name": "应享未享跟进任务",
+                "verbose_name_plural": "应享未享跟进任务",
+                "ordering": ["status", "due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyCondition',
+            name="PolicyCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='条件')),
-                ('clause', models.CharField(max_length=200, verbose_name='政策依据（条款）')),
-                ('expression', models.JSONField(verbose_name='判定规则')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='policies.policy', verbose_name='政策')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="条件")),
+                ("clause", models.CharField(max_length=200, verbose_name="政策依据（条款）")),
+                ("expression", models.JSONField(verbose_name="判定规则")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="policies.policy",
+                        verbose_name="政策",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '享受条件',
-                'verbose_name_plural': '享受条件',
-                'ordering': ['policy_id', 'order', 'id'],
+                "verbose_name": "享受条件",
+                "verbose_name_plural": "享受条件",
+                "ordering": ["policy_id", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyDraft',
+            name="PolicyDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('category', models.CharField(blank=True, choices=[('vat_refund', '留抵退税'), ('tax_relief', '税费减免'), ('fiscal_award', '财政奖补'), ('credit', '金融信贷'), ('supply_price', '保供稳价'), ('social_insurance', '社会保险'), ('job_retention', '援企稳岗'), ('employment', '就业创业'), ('labour', '用工保障'), ('utilities', '用电用水用气')], max_length=24, verbose_name='政策类别')),
-                ('problem', models.TextField(verbose_name='问题与诉求')),
-                ('proposal', models.TextField(blank=True, verbose_name='政策建议')),
-                ('status', models.CharField(choices=[('researching', '研究中'), ('drafted', '已起草'), ('issued', '已出台'), ('dropped', '不再推进')], default='researching', max_length=16, verbose_name='状态')),
-                ('source_id', models.CharField(blank=True, max_length=64, verbose_name='来源编号')),
-                ('source_label', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('region_code', models.CharField(max_length=12, verbose_name='区划代码')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='policy_drafts', to='regions.department', verbose_name='牵头部门')),
-                ('source_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='contenttypes.contenttype', verbose_name='来源类型')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("vat_refund", "留抵退税"),
+                            ("tax_relief", "税费减免"),
+                            ("fiscal_award", "财政奖补"),
+                            ("credit", "金融信贷"),
+                            ("supply_price", "保供稳价"),
+                            ("social_insurance", "社会保险"),
+                            ("job_retention", "援企稳岗"),
+                            ("employment", "就业创业"),
+                            ("labour", "用工保障"),
+                            ("utilities", "用电用水用气"),
+                        ],
+                        max_length=24,
+                        verbose_name="政策类别",
+                    ),
+                ),
+                ("problem", models.TextField(verbose_name="问题与诉求")),
+                ("proposal", models.TextField(blank=True, verbose_name="政策建议")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("researching", "研究中"),
+                            ("drafted", "已起草"),
+                            ("issued", "已出台"),
+                            ("dropped", "不再推进"),
+                        ],
+                        default="researching",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("source_id", models.CharField(blank=True, max_length=64, verbose_name="来源编号")),
+                ("source_label", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("region_code", models.CharField(max_length=12, verbose_name="区划代码")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="policy_drafts",
+                        to="regions.department",
+                        verbose_name="牵头部门",
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="contenttypes.contenttype",
+                        verbose_name="来源类型",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策储备',
-                'verbose_name_plural': '政策储备',
-                'ordering': ['-updated_at', '-id'],
+                "verbose_name": "政策储备",
+                "verbose_name_plural": "政策储备",
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='policy',
-            name='draft',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='policies', to='policies.policydraft', verbose_name='政策储备'),
+            model_name="policy",
+            name="draft",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="policies",
+                to="policies.policydraft",
+                verbose_name="政策储备",
+            ),
         ),
         migrations.CreateModel(
-            name='PolicyMatch',
+            name="PolicyMatch",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('result', models.CharField(choices=[('eligible', '符合'), ('possible', '可能符合（待补充信息）'), ('ineligible', '不符合')], max_length=16, verbose_name='匹配结果')),
-                ('explanation', models.JSONField(blank=True, default=list, verbose_name='匹配说明')),
-                ('missing', models.JSONField(blank=True, default=list, verbose_name='待补充信息')),
-                ('matched_at', models.DateTimeField(verbose_name='匹配时间')),
-                ('uptake', models.CharField(choices=[('matched', '待推送'), ('notified', '已推送'), ('read', '已查看'), ('applied', '已申请'), ('granted', '已批准'), ('declined', '未批准'), ('paid', '已拨付'), ('received', '企业确认到账')], default='matched', max_length=16, verbose_name='兑现进度')),
-                ('notified_at', models.DateTimeField(blank=True, null=True, verbose_name='推送时间')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='申请时间')),
-                ('granted_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='批准金额（万元）')),
-                ('granted_at', models.DateTimeField(blank=True, null=True, verbose_name='批准时间')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='拨付时间')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='确认到账时间')),
-                ('region_code', models.CharField(max_length=12, verbose_name='区划代码')),
-                ('industry_id', models.CharField(blank=True, max_length=32, verbose_name='行业领域')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_matches', to='enterprises.enterprise', verbose_name='企业')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='policies.policy', verbose_name='政策')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("eligible", "符合"),
+                            ("possible", "可能符合（待补充信息）"),
+                            ("ineligible", "不符合"),
+                        ],
+                        max_length=16,
+                        verbose_name="匹配结果",
+                    ),
+                ),
+                (
+                    "explanation",
+                    models.JSONField(blank=True, default=list, verbose_name="匹配说明"),
+                ),
+                ("missing", models.JSONField(blank=True, default=list, verbose_name="待补充信息")),
+                ("matched_at", models.DateTimeField(verbose_name="匹配时间")),
+                (
+                    "uptake",
+                    models.CharField(
+                        choices=[
+                            ("matched", "待推送"),
+                            ("notified", "已推送"),
+                            ("read", "已查看"),
+                            ("applied", "已申请"),
+                            ("granted", "已批准"),
+                            ("declined", "未批准"),
+                            ("paid", "已拨付"),
+                            ("received", "企业确认到账"),
+                        ],
+                        default="matched",
+                        max_length=16,
+                        verbose_name="兑现进度",
+                    ),
+                ),
+                (
+                    "notified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="推送时间"),
+                ),
+                (
+                    "applied_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="申请时间"),
+                ),
+                (
+                    "granted_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="批准金额（万元）",
+                    ),
+                ),
+                (
+                    "granted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="批准时间"),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="拨付时间")),
+                (
+                    "received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="确认到账时间"),
+                ),
+                ("region_code", models.CharField(max_length=12, verbose_name="区划代码")),
+                (
+                    "industry_id",
+                    models.CharField(blank=True, max_length=32, verbose_name="行业领域"),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_matches",
+                        to="enterprises.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="policies.policy",
+                        verbose_name="政策",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策匹配',
-                'verbose_name_plural': '政策匹配',
-                'ordering': ['policy_id', 'enterprise_id'],
+                "verbose_name": "政策匹配",
+                "verbose_name_plural": "政策匹配",
+                "ordering": ["policy_id", "enterprise_id"],
             },
         ),
         migrations.CreateModel(
-            name='SubsidyCalculation',
+            name="SubsidyCalculation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('calculator', models.CharField(max_length=32, verbose_name='测算项目')),
-                ('inputs', models.JSONField(default=dict, verbose_name='测算依据')),
-                ('result', models.JSONField(default=dict, verbose_name='测算结果')),
-                ('total', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='补贴金额（元）')),
-                ('rule_version', models.PositiveIntegerField(verbose_name='规则版本')),
-                ('calculated_at', models.DateTimeField(auto_now_add=True, verbose_name='测算时间')),
-                ('region_code', models.CharField(max_length=12, verbose_name='区划代码')),
-                ('calculated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='测算人')),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subsidy_calculations', to='enterprises.enterprise', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("calculator", models.CharField(max_length=32, verbose_name="测算项目")),
+                ("inputs", models.JSONField(default=dict, verbose_name="测算依据")),
+                ("result", models.JSONField(default=dict, verbose_name="测算结果")),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, verbose_name="补贴金额（元）"
+                    ),
+                ),
+                ("rule_version", models.PositiveIntegerField(verbose_name="规则版本")),
+                ("calculated_at", models.DateTimeField(auto_now_add=True, verbose_name="测算时间")),
+                ("region_code", models.CharField(max_length=12, verbose_name="区划代码")),
+                (
+                    "calculated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="测算人",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subsidy_calculations",
+                        to="enterprises.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '补贴测算',
-                'verbose_name_plural': '补贴测算',
-                'ordering': ['-calculated_at', '-id'],
+                "verbose_name": "补贴测算",
+                "verbose_name_plural": "补贴测算",
+                "ordering": ["-calculated_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='policy',
-            index=models.Index(fields=['status', 'valid_to'], name='policy_active'),
+            model_name="policy",
+            index=models.Index(fields=["status", "valid_to"], name="policy_active"),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.UniqueConstraint(fields=('series', 'version'), name='policy_version_unique'),
+            model_name="policy",
+            constraint=models.UniqueConstraint(
+                fields=("series", "version"), name="policy_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('series',), name='one_published_version_per_policy'),
+            model_name="policy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("series",),
+                name="one_published_version_per_policy",
+            ),
         ),
         migrations.AddIndex(
-            model_name='policymatch',
-            index=models.Index(fields=['enterprise', 'result'], name='match_by_enterprise'),
+            model_name="policymatch",
+            index=models.Index(fields=["enterprise", "result"], name="match_by_enterprise"),
         ),
         migrations.AddIndex(
-            model_name='policymatch',
-            index=models.Index(fields=['policy', 'result', 'region_code'], name='match_by_policy'),
+            model_name="policymatch",
+            index=models.Index(fields=["policy", "result", "region_code"], name="match_by_policy"),
         ),
         migrations.AddConstraint(
-            model_name='policymatch',
-            constraint=models.UniqueConstraint(fields=('policy', 'enterprise'), name='match_once_per_pair'),
+            model_name="policymatch",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "enterprise"), name="match_once_per_pair"
+            ),
         ),
     ]
