@@ -284,3 +284,37 @@ def test_the_demo_whitelist_runs_through_the_real_lifecycle():
 
     seed("--reset")  # the demo's criteria and batches are replaced, not duplicated
     assert CriteriaSet.objects.count() == len(published)
+
+
+@pytest.mark.req("CMD-01")
+@pytest.mark.req("INC-01")
+@pytest.mark.django_db
+def test_the_demo_shows_command_at_work_and_a_reset_replaces_it():
+    from sibao.command.models import (
+        EmergencySwitch,
+        Incident,
+        Problem,
+        RegionState,
+        RewardPenalty,
+        ShutdownRequest,
+    )
+
+    def counts():
+        return (
+            EmergencySwitch.objects.count(),
+            RegionState.objects.count(),
+            Incident.objects.count(),
+            ShutdownRequest.objects.count(),
+            Problem.objects.count(),
+            RewardPenalty.objects.count(),
+        )
+
+    output = seed("--seed", "7")
+    first = counts()
+    # an incident at the home unit, a problem and a commendation always; a county in emergency
+    # with a shutdown request when the demo has whitelisted units outside the home county
+    assert first[2] == 1 and first[4] == 1 and first[5] == 1
+    if first[0]:
+        assert "处于应急状态" in output and first[1] == 1 and first[3] == 1
+    seed("--seed", "7", "--reset")
+    assert counts() == first  # replaced, not added to

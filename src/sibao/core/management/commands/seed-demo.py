@@ -351,6 +351,16 @@ class Command(BaseCommand):
 
         reset_policies()
         # --- end policies catalogue ---
+        # --- command: the demo switch, problem and reward (the rest goes with the units) ---
+        from sibao.command.demo import reset_command
+
+        reset_command(
+            {
+                key: self._previous(f"command_{key}")
+                for key in ("switches", "problems", "rewards", "region_states")
+            }
+        )
+        # --- end command ---
         enterprises.delete()
         WhitelistBatch.objects.filter(pk__in=self._previous("batches")).delete()
         CriteriaSet.objects.filter(pk__in=self._previous("criteria_sets")).delete()
@@ -396,6 +406,12 @@ class Command(BaseCommand):
         alerts = list(SentinelAlert.objects.filter(enterprise__in=created).order_by("pk")[:1])
         epidemic["policies"] = seed_policies([e.pk for e in created], seed=seed, prompted_by=alerts)
         # --- end policies catalogue ---
+        # --- command: a county in emergency, an incident, a shutdown request, a problem ---
+        from sibao.command.demo import seed_command
+
+        epidemic["command"] = seed_command([e.pk for e in created], created[0])
+        command_ids = epidemic["command"]["ids"]
+        # --- end command ---
 
         audit.record(
             SEED_ACTION,
@@ -407,6 +423,10 @@ class Command(BaseCommand):
                 "criteria_sets": [None, whitelist["criteria_ids"]],
                 "batches": [None, whitelist["batch_ids"]],
                 "risk_areas": [None, epidemic["risk_area_ids"]],
+                **{
+                    f"command_{key}": [None, command_ids.get(key, [])]
+                    for key in ("switches", "problems", "rewards", "region_states")
+                },
             },
             region_code=PROVINCE,
         )
@@ -618,6 +638,15 @@ class Command(BaseCommand):
             f"政策储备 {policies.get('reserve', 0)} 条，补充企业数据 {policies.get('facts', 0)} 条。"
         )
         # --- end policies catalogue ---
+        # --- command: the report's line ---
+        command = epidemic.get("command") or {}
+        if command.get("emergency_county"):
+            write(
+                f"指挥调度：{command['emergency_county']}处于应急状态（白名单单位 "
+                f"{command.get('units_in_loop', 0)} 家闭环生产），停产申请待省级联合决定 "
+                f"{command.get('shutdowns', 0)} 件，应急处置事件 {command.get('incidents', 0)} 件。"
+            )
+        # --- end command ---
         write("模拟数据接口（sibao simulate，近 3 天）：")
         for line in epidemic["feeds"]:
             write(f"  {line}")
