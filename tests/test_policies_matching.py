@@ -380,3 +380,18 @@ def test_the_bulk_write_path_stores_the_same_rows_as_one_by_one(monkeypatch):
     PolicyMatch.objects.filter(enterprise=units[3]).update(result="possible", missing=["x"])
     assert matching.match_policy(policy)["updated"] == 1
     assert PolicyMatch.objects.get(enterprise=units[3]).result == MatchResult.ELIGIBLE
+
+
+@pytest.mark.req("POL-02")
+def test_a_condition_with_a_known_id_but_new_wording_is_compiled_again():
+    """The compiled-condition cache never shows another condition's title or clause, even when an
+    id comes back (SQLite hands out ids again after a rollback)."""
+    from sibao.policies.matching import _compiled_conditions
+    from sibao.policies.models import PolicyCondition
+
+    tree = {">=": [{"var": "employees"}, 10]}
+    first = PolicyCondition(pk=987654, title="从业人数", clause="第一条", expression=tree)
+    second = PolicyCondition(pk=987654, title="用工规模", clause="第二条", expression=tree)
+    assert _compiled_conditions([first])[0].clause == "第一条"
+    (again,) = _compiled_conditions([second])
+    assert (again.title, again.clause) == ("用工规模", "第二条")

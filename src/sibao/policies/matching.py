@@ -353,12 +353,18 @@ _COMPILED: dict[int, _Condition] = {}
 
 
 def _compiled_conditions(conditions) -> list[_Condition]:
-    """Compiled once per condition (a published policy's conditions never change; a draft's
-    edit changes the expression, which is checked)."""
+    """Compiled once per condition (a published policy's conditions never change). The cached
+    entry is checked against the row — expression, title and clause — because a draft's edit
+    changes them and SQLite may hand a deleted condition's id to a new one."""
     out = []
     for condition in conditions:
         cached = _COMPILED.get(condition.pk)
-        if cached is None or cached.expression != condition.expression:
+        if (
+            cached is None
+            or cached.expression != condition.expression
+            or cached.title != condition.title
+            or cached.clause != condition.clause
+        ):
             if len(_COMPILED) > 20000:
                 _COMPILED.clear()
             cached = _COMPILED[condition.pk] = _Condition(condition)
