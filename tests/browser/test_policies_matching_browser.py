@@ -64,7 +64,10 @@ def test_an_official_finds_enterprises_and_one_completes_its_facts(
     screenshot(page, "self-check")
     with page.expect_navigation():
         possible.locator('[data-testid="declare-link"]').first.click()
+    page.wait_for_load_state("load")
     form = page.locator('[data-testid="fact-form"]')
+    # the facts page may be slow to answer under a full parallel CI load: a longer wait here only
+    expect(form.locator('select[name="key"]')).to_be_visible(timeout=30_000)
     form.locator('select[name="key"]').select_option("annual_revenue")
     form.locator('input[name="value"]').fill("6800")
     form.locator('button[type="submit"]').click()
