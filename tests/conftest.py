@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -10,6 +13,24 @@ from sibao.core.testing import (
     make_enterprise,
     make_user,
 )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the test database is a file, never Django's default in-memory database.
+
+    With an in-memory database the live server hands the test's own connection to every request
+    thread, and the browser's concurrent requests (a page and its HTMX fragments) then interleave on
+    one connection: a failed statement in one poisons the transaction of another. A file gives each
+    thread its own connection, as PostgreSQL does.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        var = Path(__file__).resolve().parents[1] / "var"
+        var.mkdir(exist_ok=True)
+        database.setdefault("TEST", {})["NAME"] = str(var / f"test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(autouse=True)

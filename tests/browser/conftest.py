@@ -86,8 +86,8 @@ def browser(django_db_setup):
 
 @pytest.fixture(scope="session")
 def live_server(browser, live_server):
-    """pytest-django's server, started after the browser: with in-memory SQLite the server thread
-    then shares the very connection object that the test code uses."""
+    """pytest-django's server, started after the browser. On SQLite the test database is a file
+    (tests/conftest.py), so every request thread has its own connection, as on PostgreSQL."""
     return live_server
 
 
