@@ -29,6 +29,12 @@ from tests.routes import (
     policies_uptake,
     registry,
     whitelist,
+    wo_cadres,
+    wo_clocks,
+    wo_common,
+    wo_followup,
+    wo_intake,
+    wo_orders,
 )
 
 AREAS = (
@@ -52,6 +58,12 @@ AREAS = (
     command_incidents,
     command_oversight,
     command_escalation,
+    wo_intake,
+    wo_orders,
+    wo_clocks,
+    wo_followup,
+    wo_common,
+    wo_cadres,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

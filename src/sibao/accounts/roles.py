@@ -120,12 +120,43 @@ COMMAND_READ = {
     "command.consultationtask": VIEW,
 }
 
+# Demands and work orders (DEM-01 … DEM-06). Enterprises and their liaison cadres file demands
+# ("add"; cadres also "import" what they collected on visits), withdraw them ("change") and "rate"
+# the outcome; the office of each level takes them in ("accept": accept, reject, merge),
+# "dispatch"es orders, "review"s replies (review, rework, close), "visit"s, "urge"s and "decide"s
+# the handling units' requests and the enterprises' appeals; handling units "handle" the orders
+# dispatched to their own department (workorders.access.handles).
+WORKORDERS_READ = {
+    "workorders.demand": VIEW_EXPORT,
+    "workorders.workorder": VIEW_EXPORT,
+    "workorders.attachment": VIEW,
+    "workorders.appeal": VIEW,
+    "workorders.returnrequest": VIEW,
+    "workorders.extensionrequest": VIEW,
+    "workorders.suspension": VIEW,
+    "workorders.urging": VIEW,
+    "workorders.visit": VIEW,
+    "workorders.routingrule": VIEW,
+    "workorders.commonissue": VIEW,
+    "workorders.democluster": VIEW,
+}
+WORKORDERS_FILE = {
+    "workorders.demand": frozenset({"view", "add", "change", "rate"}),
+    "workorders.workorder": VIEW,
+    "workorders.attachment": frozenset({"view", "add"}),
+    "workorders.appeal": frozenset({"view", "add"}),
+    "workorders.visit": VIEW,
+    "workorders.urging": VIEW,
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
 # "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **WORKORDERS_READ,
+        "workorders.workorder": frozenset({"view", "export", "urge"}),
         **COMMAND_READ,
         "command.regionstate": frozenset({"view", "switch"}),
         "command.shutdownrequest": frozenset({"view", "decide_dispatch"}),
@@ -142,6 +173,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
+        **WORKORDERS_READ,
+        "workorders.demand": frozenset({"view", "export", "accept", "import"}),
+        "workorders.workorder": frozenset(
+            {"view", "export", "dispatch", "handle", "review", "visit", "urge", "decide"}
+        ),
+        "workorders.attachment": frozenset({"view", "add"}),
+        "workorders.appeal": frozenset({"view", "decide"}),
+        "workorders.routingrule": frozenset({"view", "add", "change"}),
+        "workorders.commonissue": frozenset({"view", "add", "change"}),
         **COMMAND_READ,
         "command.regionstate": frozenset({"view", "switch"}),
         "command.shutdownrequest": frozenset({"view", "request", "decide_dispatch"}),
@@ -174,6 +214,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
+        **WORKORDERS_READ,
+        "workorders.workorder": frozenset({"view", "export", "handle"}),
+        "workorders.attachment": frozenset({"view", "add"}),
+        "workorders.commonissue": frozenset({"view", "change"}),
         **COMMAND_READ,
         "command.inspectionrequest": frozenset({"view", "add", "change"}),
         "command.protectedinspection": frozenset({"view", "add", "change"}),
@@ -201,6 +245,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
+        **WORKORDERS_READ,
+        "workorders.workorder": frozenset({"view", "export", "handle"}),
+        "workorders.attachment": frozenset({"view", "add"}),
         **COMMAND_READ,
         "command.incident": frozenset({"view", "change"}),
         "command.silentperiod": frozenset({"view", "change"}),
@@ -229,6 +276,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        **WORKORDERS_FILE,
+        "workorders.demand": frozenset({"view", "add", "change", "rate", "import"}),
+        "workorders.workorder": frozenset({"view", "visit"}),
+        "workorders.visit": frozenset({"view", "add"}),
         **COMMAND_READ,
         "command.restriction": frozenset({"view", "add"}),
         "command.problem": frozenset({"view", "add"}),
@@ -250,6 +301,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        **WORKORDERS_FILE,
         "command.regionstate": VIEW,
         "command.loopplan": frozenset({"view", "change"}),
         "command.loopstatus": VIEW,

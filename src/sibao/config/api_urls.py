@@ -10,6 +10,7 @@ from sibao.epidemic.api import urls as epidemic_api
 from sibao.places.api import urls as places_api
 from sibao.policies.api import urls as policies_api
 from sibao.regions.api import urls as regions_api
+from sibao.workorders.api import urls as workorders_api
 
 router = DefaultRouter()
 for module in (
@@ -20,6 +21,7 @@ for module in (
     places_api,
     policies_api,
     command_api,
+    workorders_api,
     core_api,
 ):
     module.register(router)

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "sibao.places",
     "sibao.policies",
     "sibao.command",
+    "sibao.workorders",
 ]
 
 MIDDLEWARE = [

@@ -19,4 +19,5 @@ urlpatterns = [
     path("s/", include("sibao.places.public_urls")),
     path("policies/", include("sibao.policies.urls")),
     path("command/", include("sibao.command.urls")),
+    path("demands/", include("sibao.workorders.urls")),
 ]

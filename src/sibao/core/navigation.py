@@ -32,6 +32,7 @@ G_EPIDEMIC = _("疫情信息")
 G_PLACES = _("场所码与流调")
 G_POLICIES = _("政策助力")
 G_COMMAND = _("指挥调度")
+G_DEMANDS = _("问题交办")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
@@ -280,6 +281,13 @@ NAV_ITEMS = (
         ("command.consultationtask", "view"),
         group=G_COMMAND,
     ),
+    # demands and work orders: entries go in the G_DEMANDS group, under each area's marker
+    # --- intake: demand filing, attachments, bulk import, intake queue, demand page (DEM-01) ---
+    # --- orders: routing, dispatch, handling queue, sign, reply, return, extension, suspension, escalation (DEM-02) ---
+    # --- clocks: reminders, urging, automatic escalation, metrics, supervisor view (DEM-03) ---
+    # --- followup: review, rework, visits, enterprise rating, appeals, whole history (DEM-05) ---
+    # --- common: similar demands, clusters, common issues, batch handling, policy reserve (DEM-04) ---
+    # --- cadres: liaison cadres, their units and overdue items, demo data (DEM-06) ---
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

@@ -86,6 +86,68 @@ def check_mapping(text: str) -> str:
     return ";".join(items)
 
 
+_LIMIT_ITEM = re.compile(r"^([a-z_]+|\*)\.([a-z]+|\*)\.([a-z]+|\*)=(\d{1,3})(d|h)$")
+_OFFICE_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+def limit_items(text: str) -> list[tuple[str, str, str, int, str]]:
+    """(category, urgency, level, amount, unit) per item of a limit table such as
+    ``*.normal.*=5d; policy.normal.*=10d``; ValueError with the reason."""
+    items = []
+    for raw in text.replace("；", ";").split(";"):
+        item = raw.strip().replace(" ", "")
+        if not item:
+            continue
+        match = _LIMIT_ITEM.match(item)
+        if match is None or int(match.group(4)) == 0:
+            raise ValueError(
+                _("“%(item)s”格式不对，应为“类别.紧急程度.层级=时长”，如 *.normal.*=5d。")
+                % {"item": item}
+            )
+        category, urgency, level, amount, unit = match.groups()
+        items.append((category, urgency, level, int(amount), unit))
+    if not any(i[0] == "*" and i[2] == "*" for i in items):
+        raise ValueError(_("至少需要一条“*.紧急程度.*”的通用时限。"))
+    return items
+
+
+def check_limit_table(text: str) -> str:
+    limit_items(text)
+    return text
+
+
+def office_spans(text: str) -> list[tuple[int, int]]:
+    """Working-time spans of a day as (start, end) minutes, e.g. ``08:30-12:00,14:00-17:30``."""
+    spans = []
+    for raw in text.replace("，", ",").split(","):
+        match = _OFFICE_SPAN.match(raw.strip())
+        if match is None:
+            raise ValueError(_("工作时间段格式应为 HH:MM-HH:MM，多段用逗号分隔。"))
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if not (0 <= start < end <= 24 * 60) or m1 > 59 or m2 > 59:
+            raise ValueError(_("工作时间段“%(span)s”无效。") % {"span": raw.strip()})
+        if spans and start < spans[-1][1]:
+            raise ValueError(_("工作时间段应按时间先后排列且不重叠。"))
+        spans.append((start, end))
+    return spans
+
+
+def check_office_hours(text: str) -> str:
+    office_spans(text)
+    return text
+
+
+def check_percent_list(text: str) -> str:
+    try:
+        values = [int(v) for v in text.replace("，", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(_("请填写以逗号分隔的百分比，如 50,80,100。")) from None
+    if not values or values != sorted(set(values)) or not all(0 < v <= 100 for v in values):
+        raise ValueError(_("百分比应在 1–100 之间、由小到大且不重复。"))
+    return ",".join(str(v) for v in values)
+
+
 def check_place_code_rules(text: str) -> str:
     """The place-code rules: the mapping's shape, then its names (``places.coding_rules``)."""
     from sibao.places.coding_rules import check_text
@@ -272,24 +334,165 @@ PARAMETERS: tuple[Parameter, ...] = (
         1,
     ),
     P(
-        "workorder_sign_working_days",
-        1,
-        "int",
-        _("工作日"),
+        "workorder_sign_limits",
+        "*.normal.*=1d; *.urgent.*=4h; *.critical.*=2h",
+        "text",
+        "",
         "D1 八(二)",
-        _("工单签收时限"),
+        _("工单签收时限（类别.紧急程度.层级=时长，d 工作日、h 工作小时，* 为任意）"),
         G_DISPATCH,
-        1,
+        check=lambda text: check_limit_table(text),
     ),
     P(
-        "workorder_reply_working_days",
-        5,
+        "workorder_limits",
+        "*.normal.*=5d; *.urgent.*=2d; *.critical.*=8h; policy.normal.*=10d; *.normal.province=10d",
+        "text",
+        "",
+        "D1 八(二)",
+        _("工单办理时限（类别.紧急程度.层级=时长，最具体的一条生效）"),
+        G_DISPATCH,
+        check=lambda text: check_limit_table(text),
+    ),
+    P(
+        "workorder_office_hours",
+        "08:30-12:00,14:00-17:30",
+        "text",
+        "",
+        "D1 八(二)（平台默认）",
+        _("工作时间段（计算工作小时）"),
+        G_DISPATCH,
+        check=lambda text: check_office_hours(text),
+    ),
+    P(
+        "workorder_reminder_percents",
+        "50,80,100",
+        "text",
+        "%",
+        "D1 八(二)",
+        _("时限提醒节点（占办理时限的百分比）"),
+        G_DISPATCH,
+        check=lambda text: check_percent_list(text),
+    ),
+    P(
+        "workorder_escalate_overdue_days",
+        2,
         "int",
         _("工作日"),
         "D1 八(二)",
-        _("一般工单办理时限"),
+        _("超期后自动提级（县→市→省）的工作日数"),
         G_DISPATCH,
         1,
+        30,
+    ),
+    P(
+        "workorder_return_window_days",
+        2,
+        "int",
+        _("工作日"),
+        "D1 八(二)",
+        _("派单后可申请退回的期限"),
+        G_DISPATCH,
+        0,
+        10,
+    ),
+    P(
+        "workorder_extension_max_count",
+        1,
+        "int",
+        _("次"),
+        "D1 八(二)",
+        _("每张工单最多延期次数"),
+        G_DISPATCH,
+        0,
+        5,
+    ),
+    P(
+        "workorder_extension_max_days",
+        10,
+        "int",
+        _("工作日"),
+        "D1 八(二)",
+        _("单次延期最长工作日数"),
+        G_DISPATCH,
+        1,
+        30,
+    ),
+    P(
+        "workorder_rework_max",
+        2,
+        "int",
+        _("次"),
+        "D1 八(二)",
+        _("重办次数上限（超过转重点督办）"),
+        G_DISPATCH,
+        0,
+        10,
+    ),
+    P(
+        "workorder_visit_days",
+        3,
+        "int",
+        _("工作日"),
+        "D1 八(二)",
+        _("答复审核后回访期限"),
+        G_DISPATCH,
+        1,
+        30,
+    ),
+    P(
+        "demand_appeal_days",
+        7,
+        "int",
+        _("天"),
+        "D1 八(二)",
+        _("销号后企业可申诉的天数"),
+        G_DISPATCH,
+        0,
+        60,
+    ),
+    P(
+        "demand_similarity_threshold",
+        "0.35",
+        "decimal",
+        "",
+        "D1 八(二)（平台默认）",
+        _("相似诉求提示阈值（余弦相似度）"),
+        G_DISPATCH,
+        0.05,
+        0.95,
+    ),
+    P(
+        "demand_cluster_min_size",
+        3,
+        "int",
+        _("件"),
+        "D1 八(二)（平台默认）",
+        _("共性问题聚类最少诉求数"),
+        G_DISPATCH,
+        2,
+        100,
+    ),
+    P(
+        "demand_cluster_window_days",
+        90,
+        "int",
+        _("天"),
+        "D1 八(二)（平台默认）",
+        _("参与聚类的诉求时间范围"),
+        G_DISPATCH,
+        7,
+        730,
+    ),
+    P(
+        "demand_hotness_half_life_days",
+        14,
+        "int",
+        _("天"),
+        "D1 八(二)（平台默认）",
+        _("热度时间衰减半衰期"),
+        G_DISPATCH,
+        1,
+        365,
     ),
     P(
         "login_max_failures",

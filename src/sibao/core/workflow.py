@@ -58,7 +58,7 @@ class Workflow:
             found.append(t.action)
         return found
 
-    def apply(self, obj, action: str, *, actor=None, note: str = "", extra_fields=()):
+    def apply(self, obj, action: str, *, actor=None, note: str = "", extra_fields=(), at=None):
         """Move ``obj`` along ``action``; save the status and ``extra_fields``; record history."""
         from sibao.core.models import TransitionRecord
 
@@ -83,7 +83,7 @@ class Workflow:
             actor=actor if authenticated else None,
             actor_name=str(actor)[:150] if authenticated else "",
             note=note,
-            at=timezone.now(),
+            at=at or timezone.now(),
             region_code=getattr(obj, "region_code", "") or "",
             enterprise_id=getattr(obj, "enterprise_id", None),
         )

@@ -31,6 +31,13 @@ DEPARTMENT_NAMES = {
     ),
     DepartmentKind.CUSTOMS: ("郑州海关", "海关", None),
     DepartmentKind.POSTAL: ("邮政管理局", "邮政管理局", None),
+    DepartmentKind.HUMAN_RESOURCES: (
+        "人力资源和社会保障厅",
+        "人力资源和社会保障局",
+        "人力资源和社会保障局",
+    ),
+    DepartmentKind.TAX: ("税务局", "税务局", "税务局"),
+    DepartmentKind.MARKET_REGULATION: ("市场监督管理局", "市场监督管理局", "市场监督管理局"),
 }
 # Customs and postal administration are vertical agencies without county branches.
 

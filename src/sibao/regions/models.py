@@ -79,6 +79,9 @@ class DepartmentKind(models.TextChoices):
     ADMIN_APPROVAL = "admin_approval", _("行政审批和政务信息管理")
     CUSTOMS = "customs", _("海关")
     POSTAL = "postal", _("邮政管理")
+    HUMAN_RESOURCES = "human_resources", _("人力资源社会保障")
+    TAX = "tax", _("税务")
+    MARKET_REGULATION = "market_regulation", _("市场监管")
 
 
 class Headquarters(models.Model):

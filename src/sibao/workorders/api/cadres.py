@@ -1,0 +1,1 @@
+"""API of the cadres area: liaison cadres, their units and overdue items, demo data (DEM-06)."""

@@ -1,0 +1,1 @@
+"""API of the common area: similar demands, clusters, common issues, batch handling, policy reserve (DEM-04)."""

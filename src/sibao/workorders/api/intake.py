@@ -1,0 +1,1 @@
+"""API of the intake area: demand filing, attachments, bulk import, intake queue, demand page (DEM-01)."""

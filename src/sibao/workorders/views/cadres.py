@@ -1,0 +1,3 @@
+"""Pages of the cadres area: liaison cadres, their units and overdue items, demo data (DEM-06)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the clocks area: reminders, urging, automatic escalation, metrics, supervisor view (DEM-03)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the followup area: review, rework, visits, enterprise rating, appeals, whole history (DEM-05)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the intake area: demand filing, attachments, bulk import, intake queue, demand page (DEM-01)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the orders area: routing, dispatch, handling queue, sign, reply, return, extension, suspension, escalation (DEM-02)."""
+
+urlpatterns: list = []
