@@ -550,7 +550,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "urge_count",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="督办次数"),
+                    models.PositiveSmallIntegerField(default=0, verbose_name="催办次数"),
                 ),
                 (
                     "reminded_percent",
@@ -707,7 +707,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("reminder", "时限提醒"),
-                            ("urge", "督办"),
+                            ("urge", "催办"),
                             ("auto_escalation", "超期自动提级"),
                         ],
                         max_length=16,
@@ -720,7 +720,7 @@ class Migration(migrations.Migration):
                         blank=True, null=True, verbose_name="时限进度（%）"
                     ),
                 ),
-                ("note", models.TextField(blank=True, verbose_name="督办意见")),
+                ("note", models.TextField(blank=True, verbose_name="催办意见")),
                 ("at", models.DateTimeField(verbose_name="时间")),
                 ("region_code", models.CharField(max_length=12, verbose_name="区划代码")),
                 (
@@ -731,7 +731,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="督办人",
+                        verbose_name="催办人",
                     ),
                 ),
                 (

@@ -140,7 +140,7 @@ class WorkOrder(models.Model):
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     rework_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     return_count = models.PositiveSmallIntegerField(_("退回申请次数"), default=0)
-    urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
     # the highest reminder stage sent (50, 80, 100 % of the limit), so each is sent once
     reminded_percent = models.PositiveSmallIntegerField(_("已提醒进度（%）"), default=0)
     # under supervision (督办) after too many reworks or an automatic escalation
@@ -287,13 +287,13 @@ class Suspension(models.Model):
 
 
 class Urging(models.Model):
-    """A reminder or an urging (督办) of one order: the automatic 50/80/100 % reminders, a manual
+    """A reminder or an urging (催办) of one order: the automatic 50/80/100 % reminders, a manual
     urging by the office, and the automatic escalation of an overdue order — a ledger, so each
     automatic step is sent once and the order's page shows them all."""
 
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("时限提醒")
-        URGE = "urge", _("督办")
+        URGE = "urge", _("催办")
         AUTO_ESCALATION = "auto_escalation", _("超期自动提级")
 
     order = models.ForeignKey(
@@ -301,9 +301,9 @@ class Urging(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     percent = models.PositiveSmallIntegerField(_("时限进度（%）"), null=True, blank=True)
-    note = models.TextField(_("督办意见"), blank=True)
+    note = models.TextField(_("催办意见"), blank=True)
     at = models.DateTimeField(_("时间"))
-    by = _user(_("督办人"))
+    by = _user(_("催办人"))
     region_code = models.CharField(_("区划代码"), max_length=12)
 
     objects = ScopedManager()
