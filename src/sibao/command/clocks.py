@@ -26,8 +26,9 @@ from sibao.command import queries_incidents as queries
 from sibao.command import recipients
 from sibao.command.models import IncidentStep
 from sibao.core import audit
+from sibao.core.i18n import stored
 from sibao.core.notifications import notify
-from sibao.epidemic.actions.sentinel import raise_alert, stored
+from sibao.epidemic.actions.sentinel import raise_alert
 
 __all__ = ["sweep", "sweep_overdue_steps", "sweep_silent_periods"]
 

@@ -15,11 +15,10 @@ no longer under an emergency (a loop announced but not started yet is withdrawn)
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import allowing_grants, can, covers
@@ -38,6 +37,7 @@ from sibao.command.models import (
 )
 from sibao.core import audit
 from sibao.core import rules as rule_set
+from sibao.core.i18n import stored as _stored
 from sibao.core.notifications import notify
 from sibao.core.workflow import Transition, Workflow
 from sibao.enterprises.models import Enterprise
@@ -87,12 +87,6 @@ class SwitchOutcome:
     switch: EmergencySwitch | None = None
     units: int = 0
     notified: int = 0
-
-
-def _stored(message: str, **values) -> str:
-    """Text that is saved (notification titles, bodies) is in the platform's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % values if values else _(message)
 
 
 def _local(moment) -> str:

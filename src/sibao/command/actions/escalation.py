@@ -18,13 +18,12 @@ Who may do what (D1 二(三), 一(三)3; D2 三(一)):
   task (``change``). Overdue tasks are a query (``queries_escalation.overdue_q``), not a sweep.
 """
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import allowing_grants, can, covers
@@ -33,6 +32,7 @@ from sibao.accounts.roles import Role
 from sibao.command import recipients
 from sibao.command.models import AgendaItem, Consultation, ConsultationTask, Escalation, Problem
 from sibao.core import audit
+from sibao.core.i18n import stored as _stored
 from sibao.core.notifications import notify
 from sibao.core.workflow import Transition, Workflow
 from sibao.enterprises.models import Enterprise
@@ -80,12 +80,6 @@ def _now(now):
 
 def _user(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
-def _stored(message: str, **values) -> str:
-    """Text that is saved (notification titles, bodies) is in the platform's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % values if values else _(message)
 
 
 def _unique(*groups) -> list:

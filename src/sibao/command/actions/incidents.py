@@ -49,9 +49,9 @@ from sibao.command import recipients
 from sibao.command.models import Incident, IncidentStep, SilentPeriod, StepKind
 from sibao.core import audit
 from sibao.core import rules as rule_set
+from sibao.core.i18n import stored
 from sibao.core.notifications import notify
 from sibao.core.workflow import Transition, Workflow
-from sibao.epidemic.actions.sentinel import stored
 
 __all__ = [
     "INCIDENT_WORKFLOW",

@@ -24,12 +24,11 @@ Who may do what (D1 四(三), 六(三), 七(一); D2 三(七), 五):
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import allowing_grants, covers
@@ -47,6 +46,7 @@ from sibao.command.models import (
 )
 from sibao.core import audit
 from sibao.core import rules as rule_set
+from sibao.core.i18n import stored as _stored
 from sibao.core.notifications import notify
 from sibao.core.workflow import Transition, Workflow
 from sibao.enterprises.models import Enterprise
@@ -115,12 +115,6 @@ def _side_name(side: str) -> str:
         "epidemic": _("省疫情防控指挥部"),
         "dispatch": _("省经济运行调度指挥部"),
     }[side]
-
-
-def _stored(message: str, **values) -> str:
-    """Text that is saved (notification titles, bodies) is in the platform's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % values if values else _(message)
 
 
 def _now(now):

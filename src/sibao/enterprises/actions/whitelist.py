@@ -2,17 +2,17 @@
 published criteria, automatic admission when every criterion is met by authoritative facts
 (达标即入), department review otherwise, admission, removal, tiers, batches and the fuse."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import can, covers
 from sibao.accounts.roles import Role
 from sibao.core import audit, rules
+from sibao.core.i18n import stored as _stored
 from sibao.core.notifications import notify
 from sibao.enterprises.facts import CATALOGUE, facts_for
 from sibao.enterprises.models import (
@@ -50,13 +50,6 @@ __all__ = [
 ]
 
 MET, NOT_MET, UNDETERMINED = "met", "not_met", "undetermined"
-
-
-def _stored(message: str) -> str:
-    """A text that is saved (reasons, titles, messages) is written in the platform's language,
-    whatever the language of the user whose request triggered it; the catalogue still lists it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message)
 
 
 # --- evaluation (pure over the facts it reads) ---------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sibao.accounts.access import can, covers
 from sibao.accounts.roles import Role
 from sibao.core import audit, rules
+from sibao.core.i18n import stored as _stored
 from sibao.core.notifications import notify
 from sibao.core.personal import decrypt, protect_id_number, protect_phone
 from sibao.epidemic import coding
@@ -49,12 +50,6 @@ PURPOSES = ("visit", "return", "other")
 EN_ROUTE = ("", *coding.EN_ROUTE_CONTROL)
 # report numbers: no 0/O or 1/I, so that one read out over the phone is not misheard
 _REPORT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def _stored(message: str) -> str:
-    """Saved text (notes, titles) is in the platform's language, whoever triggered it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message)
 
 
 def _decision_label(decision: str) -> str:

@@ -8,18 +8,17 @@ rule set, and is closed with an outcome.
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from sibao.accounts.access import can, covers
 from sibao.accounts.roles import PERMISSIONS, Role
 from sibao.core import audit, rules
+from sibao.core.i18n import stored
 from sibao.core.notifications import notify
 from sibao.epidemic import outbox
 from sibao.epidemic.models import AlertKind, AlertStatus, OutboxMessage, SentinelAlert
@@ -29,14 +28,6 @@ __all__ = ["assign_alert", "close_alert", "raise_alert", "raise_overdue_alerts"]
 PROVINCE = "41"
 # the outbox key is "sentinel:" + the alert's key, and both columns hold 160 characters
 MAX_DEDUPE_KEY = 150
-
-
-def stored(message: str, **params) -> str:
-    """A saved text (alert detail, SMS body, notification) is in the platform's language,
-    whatever the language of the request that caused it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(message) if isinstance(message, Promise) else _(message)
-    return text % params if params else text
 
 
 def region_prefixes(region_code: str) -> list[str]:

@@ -8,17 +8,17 @@ import datetime
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.accounts.access import can, covers
 from sibao.accounts.roles import Role
 from sibao.core import audit
 from sibao.core import rules as rule_set
+from sibao.core.i18n import stored as _stored
 from sibao.core.models import AuditLog
 from sibao.core.notifications import notify
 from sibao.enterprises.models import Enterprise
@@ -39,12 +39,6 @@ __all__ = [
 ]
 
 REMINDER_ACTION = "daily_report.remind"
-
-
-def _stored(message: str) -> str:
-    """Text that is saved (notification titles) is in the platform's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message)
 
 
 def _check_unit(actor, enterprise, model, action: str, message: str) -> None:

@@ -160,8 +160,8 @@ def place_label(code) -> str:
 def raise_risk_alert(scan, code, risk: str, staff, now=None):
     """One alert per person, place code and local day (the unit and its place owner see it in
     the sentinel list; the person gets the reminder)."""
+    from sibao.core.i18n import stored
     from sibao.epidemic.actions import raise_alert
-    from sibao.epidemic.actions.sentinel import stored
     from sibao.epidemic.models import AlertKind
 
     local = timezone.localtime(scan.entered_at)

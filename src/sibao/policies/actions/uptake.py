@@ -17,18 +17,18 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from sibao.accounts.access import can, covers
 from sibao.accounts.roles import Role
 from sibao.core import audit, rules
+from sibao.core.i18n import stored as _stored
 from sibao.core.models import TransitionRecord
 from sibao.core.notifications import notify
 from sibao.core.workflow import Transition, Workflow
@@ -79,13 +79,6 @@ UPTAKE_WORKFLOW = Workflow(
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1e12")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def _stored(message: str, **params) -> str:
-    """Saved texts (notifications, SMS bodies, history notes) are in the platform's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _(message)
-    return text % params if params else text
 
 
 def match_url(match) -> str:

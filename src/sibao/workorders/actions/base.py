@@ -6,15 +6,14 @@ with a conflict message naming who moved it first — two officials acting on on
 leave exactly one winner. Then it applies the workflow step (history with who/when/why), bumps the
 version, writes the extra fields and an audit row, all in one transaction."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.core import audit
+from sibao.core.i18n import stored
 from sibao.core.models import TransitionRecord
 
 __all__ = ["Conflict", "next_number", "now_or", "stored", "transition"]
@@ -26,13 +25,6 @@ class Conflict(ValidationError):
 
 def now_or(now):
     return now or timezone.now()
-
-
-def stored(message, **params) -> str:
-    """A text saved for later readers is in the platform's language (notifications, history)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(message) if isinstance(message, Promise) else _(message)
-    return text % params if params else text
 
 
 def next_number(model, prefix: str) -> str:
