@@ -253,6 +253,12 @@ SPECTACULAR_SETTINGS = {
         "IncidentKindEnum": "sibao.command.models.Incident.Kind",
         "SpaceKindEnum": "sibao.places.models.SpaceKind",
         "ZoneKindEnum": "sibao.places.models.ZoneKind",
+        # workorders intake (DEM-01): demand choice sets whose field names recur across the API
+        "DemandStatusEnum": "sibao.workorders.models.DemandStatus",
+        "DemandCategoryEnum": "sibao.workorders.models.DemandCategory",
+        "RejectReasonEnum": "sibao.workorders.models.RejectReason",
+        # the roster's staff category keeps its former name beside the demand category
+        "CategoryEnum": "sibao.epidemic.models.StaffCategory",
     },
     "SERVE_PERMISSIONS": ["sibao.core.api.permissions.HasRoleGrant"],
 }
