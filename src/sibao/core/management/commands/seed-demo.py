@@ -69,6 +69,12 @@ ACCOUNTS = [
     ("demo-zhongyuan-office", Role.HQ_OFFICE, HOME_COUNTY, None),
     ("demo-province-industry", Role.DEPARTMENT_STAFF, "41", DepartmentKind.INDUSTRY_IT),
     ("demo-zhengzhou-commerce", Role.DEPARTMENT_STAFF, "4101", DepartmentKind.COMMERCE),
+    # --- cadres: county departments of 中原区 handling work orders (DEM-02, DEM-06) ---
+    ("demo-zhongyuan-industry", Role.DEPARTMENT_STAFF, HOME_COUNTY, DepartmentKind.INDUSTRY_IT),
+    ("demo-zhongyuan-transport", Role.DEPARTMENT_STAFF, HOME_COUNTY, DepartmentKind.TRANSPORT),
+    ("demo-zhongyuan-hr", Role.DEPARTMENT_STAFF, HOME_COUNTY, DepartmentKind.HUMAN_RESOURCES),
+    ("demo-zhongyuan-commerce", Role.DEPARTMENT_STAFF, HOME_COUNTY, DepartmentKind.COMMERCE),
+    # --- end cadres ---
     ("demo-province-health", Role.HEALTH_OFFICE, "41", None),
     ("demo-liaison-cadre", Role.LIAISON_CADRE, HOME_COUNTY, None),
     ("demo-enterprise-admin", Role.ENTERPRISE_ADMIN, HOME_COUNTY, None),
@@ -361,6 +367,12 @@ class Command(BaseCommand):
             }
         )
         # --- end command ---
+        # --- cadres: the demo units' demands and orders (they protect the units) ---
+        from sibao.workorders.models import Demand, WorkOrder
+
+        WorkOrder.objects.filter(enterprise__in=enterprises).delete()
+        Demand.objects.filter(enterprise__in=enterprises).delete()
+        # --- end cadres ---
         enterprises.delete()
         WhitelistBatch.objects.filter(pk__in=self._previous("batches")).delete()
         CriteriaSet.objects.filter(pk__in=self._previous("criteria_sets")).delete()
@@ -412,6 +424,13 @@ class Command(BaseCommand):
         epidemic["command"] = seed_command([e.pk for e in created], created[0])
         command_ids = epidemic["command"]["ids"]
         # --- end command ---
+        # --- cadres: the demo cadre's units, months of demands in every state, a clustering run ---
+        from sibao.workorders.demo import assign_demo_cadre, seed_workorders
+
+        cadre = next(a["user"] for a in accounts if a["role"] == Role.LIAISON_CADRE)
+        assign_demo_cadre(cadre, [e.pk for e in created])
+        epidemic["workorders"] = seed_workorders([e.pk for e in created], seed=seed)
+        # --- end cadres ---
 
         audit.record(
             SEED_ACTION,
@@ -647,6 +666,15 @@ class Command(BaseCommand):
                 f"{command.get('shutdowns', 0)} 件，应急处置事件 {command.get('incidents', 0)} 件。"
             )
         # --- end command ---
+        # --- cadres: the report's line on demands ---
+        wo = epidemic.get("workorders") or {}
+        if wo.get("demands"):
+            write(
+                f"问题交办：企业诉求 {wo['demands']} 件（近 4 个月，覆盖各类别和各办理状态），"
+                f"退回改派 {wo.get('returns', 0)} 件，延期 {wo.get('extensions', 0)} 件，"
+                f"相似诉求聚类 {wo.get('clusters', 0)} 个。"
+            )
+        # --- end cadres ---
         write("模拟数据接口（sibao simulate，近 3 天）：")
         for line in epidemic["feeds"]:
             write(f"  {line}")
