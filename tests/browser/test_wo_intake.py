@@ -25,7 +25,7 @@ def test_unit_files_and_county_accepts(
     evidence.write_bytes(b"%PDF-1.4 supplier shutdown notice")
 
     browser_login(admin)
-    page.goto(f"{live_server.url}/demands/demands/")
+    page.goto(f"{live_server.url}/demands/")
     page.get_by_test_id("demand-new").click()
     form = page.get_by_test_id("demand-form")
     form.get_by_label("诉求类别").select_option(label="原料采购")
@@ -39,20 +39,20 @@ def test_unit_files_and_county_accepts(
     number = Demand.objects.get().number
     expect(page.get_by_test_id("demand-number")).to_have_text(number)
     expect(page.get_by_test_id("attachment")).to_contain_text("停产通知.pdf")
-    page.goto(f"{live_server.url}/demands/demands/")
+    page.goto(f"{live_server.url}/demands/")
     row = page.get_by_test_id("demand-row").filter(has_text=number)
     expect(row).to_contain_text("待受理")
     screenshot(page, "unit-list")
 
     page.context.clear_cookies()
     browser_login(office)
-    page.goto(f"{live_server.url}/demands/demands/intake/")
+    page.goto(f"{live_server.url}/demands/intake/")
     item = page.get_by_test_id("queue-row").filter(has_text=number)
     item.get_by_label("受理意见").fill("交县工信局协调")
     with page.expect_navigation():
         item.get_by_test_id("accept").click()
     expect(page.get_by_test_id("queue-row").filter(has_text=number)).to_have_count(0)
-    page.goto(f"{live_server.url}/demands/demands/")
+    page.goto(f"{live_server.url}/demands/")
     expect(page.get_by_test_id("demand-row").filter(has_text=number)).to_contain_text("已受理")
     screenshot(page, "office-accepted")
     assert Demand.objects.get().status == "accepted"

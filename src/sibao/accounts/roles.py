@@ -138,7 +138,7 @@ WORKORDERS_READ = {
     "workorders.visit": VIEW,
     "workorders.routingrule": VIEW,
     "workorders.commonissue": VIEW,
-    "workorders.democluster": VIEW,
+    "workorders.demandcluster": VIEW,
 }
 WORKORDERS_FILE = {
     "workorders.demand": frozenset({"view", "add", "change", "rate"}),

@@ -283,11 +283,70 @@ NAV_ITEMS = (
     ),
     # demands and work orders: entries go in the G_DEMANDS group, under each area's marker
     # --- intake: demand filing, attachments, bulk import, intake queue, demand page (DEM-01) ---
+    NavItem(
+        _("企业诉求"),
+        "workorders:demand_list",
+        ("workorders.demand", "view"),
+        group=G_DEMANDS,
+    ),
+    NavItem(
+        _("诉求受理"),
+        "workorders:intake_queue",
+        ("workorders.demand", "accept"),
+        group=G_DEMANDS,
+    ),
     # --- orders: routing, dispatch, handling queue, sign, reply, return, extension, suspension, escalation (DEM-02) ---
+    NavItem(
+        _("工单办理"),
+        "workorders:order_list",
+        ("workorders.workorder", "view"),
+        group=G_DEMANDS,
+    ),
+    NavItem(
+        _("派单规则"),
+        "workorders:routing_rule_list",
+        ("workorders.routingrule", "view"),
+        group=G_DEMANDS,
+    ),
     # --- clocks: reminders, urging, automatic escalation, metrics, supervisor view (DEM-03) ---
+    # metrics are the government's view of its units ("export": no enterprise-bound grant has it)
+    NavItem(
+        _("办理统计"), "workorders:metrics", ("workorders.workorder", "export"), group=G_DEMANDS
+    ),
+    NavItem(
+        _("督查督办"), "workorders:supervision", ("workorders.workorder", "urge"), group=G_DEMANDS
+    ),
     # --- followup: review, rework, visits, enterprise rating, appeals, whole history (DEM-05) ---
+    NavItem(
+        _("回访核实"),
+        "workorders:visit_queue",
+        ("workorders.workorder", "visit"),
+        group=G_DEMANDS,
+    ),
     # --- common: similar demands, clusters, common issues, batch handling, policy reserve (DEM-04) ---
+    NavItem(
+        _("共性问题"),
+        "workorders:issue_list",
+        ("workorders.commonissue", "view"),
+        group=G_DEMANDS,
+    ),
+    NavItem(
+        _("相似诉求聚类"),
+        "workorders:cluster_list",
+        ("workorders.demandcluster", "view"),
+        group=G_DEMANDS,
+    ),
     # --- cadres: liaison cadres, their units and overdue items, demo data (DEM-06) ---
+    # "我的包保企业": ("workorders.visit", "add") is held by liaison cadres only (the cadre's visit
+    # right); the page itself admits holders of a liaison_cadre grant (queries_cadres.is_cadre)
+    NavItem(_("我的包保企业"), "workorders:my_units", ("workorders.visit", "add"), group=G_DEMANDS),
+    # "包保干部": the offices, who dispatch (system administrators reach the page by its address)
+    NavItem(
+        _("包保干部"),
+        "workorders:cadre_assignments",
+        ("workorders.workorder", "dispatch"),
+        group=G_DEMANDS,
+    ),
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

@@ -54,6 +54,7 @@ class CommonIssue(models.Model):
     )
     # the level that handles it (a county, a city or the province)
     region_code = models.CharField(_("区划代码"), max_length=12)
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ScopedManager()
     scope = Scope(region="region_code")

@@ -405,11 +405,11 @@ def _when(value) -> str:
 
 
 urlpatterns = [
-    path("demands/<int:pk>/followup-panel/", demand_followup_panel, name="demand_followup_panel"),
-    path("demands/<int:pk>/history-panel/", demand_history_panel, name="demand_history_panel"),
-    path("demands/<int:pk>/history/", DemandHistoryView.as_view(), name="demand_history"),
-    path("demands/<int:pk>/rate/", DemandRateView.as_view(), name="demand_rate"),
-    path("demands/<int:pk>/appeal/", DemandAppealView.as_view(), name="demand_appeal"),
+    path("<int:pk>/followup-panel/", demand_followup_panel, name="demand_followup_panel"),
+    path("<int:pk>/history-panel/", demand_history_panel, name="demand_history_panel"),
+    path("<int:pk>/history/", DemandHistoryView.as_view(), name="demand_history"),
+    path("<int:pk>/rate/", DemandRateView.as_view(), name="demand_rate"),
+    path("<int:pk>/appeal/", DemandAppealView.as_view(), name="demand_appeal"),
     path("appeals/<int:pk>/decide/", AppealDecideView.as_view(), name="appeal_decide"),
     path("orders/<int:pk>/followup-panel/", order_followup_panel, name="order_followup_panel"),
     path(
