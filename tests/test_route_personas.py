@@ -20,6 +20,11 @@ from tests.routes import (
     epi_feeds,
     epi_roster,
     epi_units,
+    log_checkpoint,
+    log_fleet,
+    log_lastmile,
+    log_passes,
+    log_trips,
     places_scans,
     places_spaces,
     places_tracing,
@@ -64,6 +69,11 @@ AREAS = (
     wo_followup,
     wo_common,
     wo_cadres,
+    log_fleet,
+    log_passes,
+    log_checkpoint,
+    log_trips,
+    log_lastmile,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

@@ -149,12 +149,44 @@ WORKORDERS_FILE = {
     "workorders.urging": VIEW,
 }
 
+# Logistics (LOG-01 … LOG-06). Companies (and units for their own vehicles) register vehicles and
+# drivers and "apply" for passes; the logistics group — the transport department's staff, or the
+# HQ office — "decide"s them (approve, refuse, revoke); checkpoint officers "add" checks and
+# samples; road closures are requested by offices and decided ("decide") only from a province-wide
+# grant (the action checks it).
+LOGISTICS_READ = {
+    "logistics.vehicle": VIEW,
+    "logistics.driver": VIEW,
+    "logistics.vehiclepass": VIEW_EXPORT,
+    "logistics.checkpoint": VIEW,
+    "logistics.check": VIEW_EXPORT,
+    "logistics.trip": VIEW,
+    "logistics.tripsample": VIEW,
+    "logistics.receivingpoint": VIEW,
+    "logistics.deliveryplan": VIEW,
+    "logistics.supplystation": VIEW,
+    "logistics.roadclosurerequest": VIEW,
+}
+LOGISTICS_FLEET_KEEP = {
+    "logistics.vehicle": frozenset({"view", "add", "change"}),
+    "logistics.driver": frozenset({"view", "add", "change"}),
+    "logistics.vehiclepass": frozenset({"view", "apply"}),
+    "logistics.trip": frozenset({"view", "add", "change"}),
+    "logistics.check": VIEW,
+    "logistics.tripsample": VIEW,
+    "logistics.checkpoint": VIEW,
+    "logistics.roadclosurerequest": VIEW,
+    "logistics.supplystation": VIEW,
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
 # "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **LOGISTICS_READ,
+        "logistics.roadclosurerequest": frozenset({"view", "decide"}),
         **WORKORDERS_READ,
         "workorders.workorder": frozenset({"view", "export", "urge"}),
         **COMMAND_READ,
@@ -173,6 +205,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
+        **LOGISTICS_READ,
+        "logistics.vehiclepass": frozenset({"view", "export", "decide"}),
+        "logistics.checkpoint": frozenset({"view", "add", "change"}),
+        "logistics.deliveryplan": frozenset({"view", "add", "change"}),
+        "logistics.supplystation": frozenset({"view", "add", "change", "activate"}),
+        "logistics.roadclosurerequest": frozenset({"view", "add", "decide"}),
         **WORKORDERS_READ,
         "workorders.demand": frozenset({"view", "export", "accept", "import"}),
         "workorders.workorder": frozenset(
@@ -214,6 +252,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
+        **LOGISTICS_READ,
+        "logistics.vehiclepass": frozenset({"view", "export", "decide"}),
+        "logistics.checkpoint": frozenset({"view", "add", "change"}),
+        "logistics.deliveryplan": frozenset({"view", "add", "change"}),
+        "logistics.supplystation": frozenset({"view", "add", "change", "activate"}),
         **WORKORDERS_READ,
         "workorders.workorder": frozenset({"view", "export", "handle"}),
         "workorders.attachment": frozenset({"view", "add"}),
@@ -245,6 +288,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
+        **LOGISTICS_READ,
+        "logistics.driver": frozenset({"view", "unmask"}),
+        "logistics.tripsample": frozenset({"view", "change"}),
         **WORKORDERS_READ,
         "workorders.workorder": frozenset({"view", "export", "handle"}),
         "workorders.attachment": frozenset({"view", "add"}),
@@ -276,6 +322,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        "logistics.vehicle": VIEW,
+        "logistics.vehiclepass": VIEW,
+        "logistics.trip": VIEW,
+        "logistics.receivingpoint": VIEW,
         **WORKORDERS_FILE,
         "workorders.demand": frozenset({"view", "add", "change", "rate", "import"}),
         "workorders.workorder": frozenset({"view", "visit"}),
@@ -301,6 +351,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        **LOGISTICS_FLEET_KEEP,
+        "logistics.receivingpoint": frozenset({"view", "add", "change"}),
         **WORKORDERS_FILE,
         "command.regionstate": VIEW,
         "command.loopplan": frozenset({"view", "change"}),
@@ -330,8 +382,17 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
         "enterprises.selfassessment": frozenset({"view", "add"}),
     },
-    Role.CHECKPOINT_OFFICER: {},
-    Role.LOGISTICS_COMPANY: {},
+    Role.CHECKPOINT_OFFICER: {
+        "logistics.checkpoint": VIEW,
+        "logistics.vehiclepass": VIEW,
+        "logistics.check": frozenset({"view", "add"}),
+        "logistics.tripsample": frozenset({"view", "add"}),
+        "logistics.trip": VIEW,
+    },
+    Role.LOGISTICS_COMPANY: {
+        **LOGISTICS_FLEET_KEEP,
+        "enterprises.enterprise": VIEW,
+    },
     # a system feeding data (laboratories, the health-code platform, 豫事办, sentinel pharmacies)
     Role.DATA_FEED: {
         "epidemic.feedbatch": frozenset({"ingest"}),
@@ -356,6 +417,7 @@ REQUIRED_TARGET = {
     Role.DEPARTMENT_STAFF: "department",
     Role.ENTERPRISE_ADMIN: "enterprise",
     Role.LIAISON_CADRE: "enterprise",
+    Role.LOGISTICS_COMPANY: "enterprise",
 }
 
 # Roles whose rule-set changes are accepted only from a province-wide grant.

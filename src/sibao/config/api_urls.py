@@ -7,6 +7,7 @@ from sibao.command.api import urls as command_api
 from sibao.core.api import urls as core_api
 from sibao.enterprises.api import urls as enterprises_api
 from sibao.epidemic.api import urls as epidemic_api
+from sibao.logistics.api import urls as logistics_api
 from sibao.places.api import urls as places_api
 from sibao.policies.api import urls as policies_api
 from sibao.regions.api import urls as regions_api
@@ -22,6 +23,7 @@ for module in (
     policies_api,
     command_api,
     workorders_api,
+    logistics_api,
     core_api,
 ):
     module.register(router)

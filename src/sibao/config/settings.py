@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "sibao.policies",
     "sibao.command",
     "sibao.workorders",
+    "sibao.logistics",
 ]
 
 MIDDLEWARE = [

@@ -20,4 +20,5 @@ urlpatterns = [
     path("policies/", include("sibao.policies.urls")),
     path("command/", include("sibao.command.urls")),
     path("demands/", include("sibao.workorders.urls")),
+    path("logistics/", include("sibao.logistics.urls")),
 ]

@@ -33,6 +33,7 @@ G_PLACES = _("场所码与流调")
 G_POLICIES = _("政策助力")
 G_COMMAND = _("指挥调度")
 G_DEMANDS = _("问题交办")
+G_LOGISTICS = _("物流保通")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
@@ -347,6 +348,12 @@ NAV_ITEMS = (
         ("workorders.workorder", "dispatch"),
         group=G_DEMANDS,
     ),
+    # logistics: entries go in the G_LOGISTICS group, under each area's marker
+    # --- fleet: vehicles, drivers, transport whitelist, demo data (LOG-01) ---
+    # --- passes: pass applications, decisions, signed QR passes, revocation list (LOG-02) ---
+    # --- checkpoint: checkpoints, green-channel verification, check log (LOG-03) ---
+    # --- trips: closed-loop trips, sample-and-go, late positives (LOG-04) ---
+    # --- lastmile: receiving points, delivery plans, supply stations, road closures, green channels, toll discounts (LOG-05, LOG-06) ---
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

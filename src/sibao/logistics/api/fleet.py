@@ -1,0 +1,1 @@
+"""API of the fleet area: vehicles, drivers, transport whitelist, demo data (LOG-01)."""
