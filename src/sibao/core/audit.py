@@ -48,13 +48,40 @@ def record(
     rule_version: int | None = None,
 ) -> AuditLog:
     """Append one audit row. Scope keys default to the object's own."""
+    row = entry(
+        action,
+        actor=actor,
+        obj=obj,
+        changes=changes,
+        note=note,
+        region_code=region_code,
+        enterprise_id=enterprise_id,
+        rule_version=rule_version,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def entry(
+    action: str,
+    *,
+    actor=None,
+    obj=None,
+    changes: dict | None = None,
+    note: str = "",
+    region_code: str | None = None,
+    enterprise_id: int | None = None,
+    rule_version: int | None = None,
+) -> AuditLog:
+    """The audit row ``record`` would append, unsaved: for callers writing many rows of one
+    action with ``AuditLog.objects.bulk_create``."""
     if obj is not None:
         if region_code is None:
             region_code = _region_code_of(obj)
         if enterprise_id is None:
             enterprise_id = _enterprise_id_of(obj)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if authenticated else None,
         actor_name=(str(actor) if authenticated else "")[:150],
         actor_roles=",".join(sorted(actor.roles())) if authenticated else "",

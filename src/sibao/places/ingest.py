@@ -15,8 +15,9 @@ Per batch (already validated field by field, and deduplicated by (device, event 
    in the same statement, finds the stored rows whose person has a red/yellow health code or is
    on the unit's roster and stale for a test — only those come back to Python. SQLite:
    ``executemany`` of ``INSERT OR IGNORE`` and one query for the same risky rows;
-3. the risky rows get their ``risk`` and one alert per person, place and day
-   (``actions.scans.raise_risk_alert``);
+3. the risky rows get their ``risk`` (one statement) and one alert per person, place and day
+   (``actions.scans.raise_risk_alerts``: the alerts, audit rows and reminders of the batch in
+   bulk inserts);
 4. the "out" records close the person's open stay at that code (one query for all of them, one
    bulk update); an "out" already applied is a duplicate, one without an open stay a rejected
    record.
@@ -287,7 +288,7 @@ def _flag_risks(risky, ruleset, now) -> None:
     store it on the row and raise the alert: only risky rows get here."""
     from sibao.epidemic.compliance import emergency_scope
     from sibao.epidemic.models import StaffMember
-    from sibao.places.actions.scans import raise_risk_alert, risk_of
+    from sibao.places.actions.scans import raise_risk_alerts, risk_of
 
     if not risky:
         return
@@ -311,11 +312,31 @@ def _flag_risks(risky, ruleset, now) -> None:
         if not risk:
             continue
         scan = Scan(pk=pk, entered_at=entered_at, person_key=key, place_code_id=code_id, risk=risk)
-        flagged.append((scan, risk, member))
-    for scan, risk, _member in flagged:
-        Scan.objects.filter(pk=scan.pk, entered_at=scan.entered_at).update(risk=risk)
-    for scan, risk, member in flagged:
-        raise_risk_alert(scan, codes[scan.place_code_id], risk, member, now=now)
+        flagged.append((scan, codes[code_id], risk, member))
+    if not flagged:
+        return
+    _set_risks([(scan.pk, scan.entered_at, risk) for scan, _code, risk, _member in flagged])
+    raise_risk_alerts(flagged, now=now)
+
+
+def _set_risks(rows) -> None:
+    """Store each flagged row's risk: one statement per chunk (PostgreSQL), ``executemany``
+    (SQLite)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(rows), CHUNK):
+                part = rows[start : start + CHUNK]
+                cursor.execute(
+                    f"UPDATE {_TABLE} AS s SET risk = v.risk "
+                    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::varchar[]) "
+                    "AS v(id, entered_at, risk) "
+                    "WHERE s.id = v.id AND s.entered_at = v.entered_at",
+                    [[r[0] for r in part], [r[1] for r in part], [r[2] for r in part]],
+                )
+        else:
+            cursor.executemany(
+                f"UPDATE {_TABLE} SET risk = %s WHERE id = %s", [(r[2], r[0]) for r in rows]
+            )
 
 
 # --- the exits ---------------------------------------------------------------------------------

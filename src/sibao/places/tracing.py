@@ -33,10 +33,16 @@ entered in ``[S.entered_at - window - auto_checkout, S.exit + window)``" (index 
 filtered by the real overlap. On PostgreSQL a hop is one statement: arrays ``unnest``-ed into rows
 and ``CROSS JOIN LATERAL`` subqueries, so that the planner runs parameterised index scans (and
 prunes the day partitions at run time) instead of the merge join with a sort of the whole scan
-table it would otherwise pick for the second hop; the rows are folded per person in the same
-statement (window aggregates and ``DISTINCT ON``). On SQLite the periods and the probes are
-``VALUES`` common table expressions joined to the scan table through the same indexes, and the
-folding is done in Python.
+table it would otherwise pick for the second hop. Both indexes carry the columns the probes read
+(``INCLUDE``, migration 0002), so the probes are index-only scans. The probe ranges of one code
+are merged first (overlapping ranges into one: many cases, or a close contact's colleagues, probe
+the same workshop at the same hours), the excluded people (the cases, and for the second hop the
+close contacts) are dropped inside the probe, and only the rows left are joined back to the stays
+they meet. Times are compared as integer microseconds, and each person's pairs are folded by one
+hash aggregate (count, total overlap, and the first overlap as the smallest array of (start, end,
+rank of whom they met, code, entry)); the unit and region of that one stay are read last. On
+SQLite the periods and the probes are ``VALUES`` common table expressions joined to the scan
+table through the same indexes, and the folding is done in Python.
 """
 
 import datetime
@@ -151,19 +157,25 @@ def _run(result: TraceResult, hop, window, auto) -> None:
 @contextmanager
 def _planner_settings():
     """PostgreSQL: the hops run with JIT compilation off (it costs far more than the index
-    probes it would speed up) and merge joins off (the anti-join against the excluded people
-    would otherwise sort every probed row), for these statements only."""
+    probes it would speed up), merge joins and sorts off (a merge join would sort every probed
+    row, and the row estimates of the merged ranges are far too low for the planner to see that
+    hashing the pairs per person beats sorting them) and 64 MB of work memory (many cases' probe ranges and pairs are sorted and hashed in memory
+    instead of on disk), for these statements only."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
         # undone with the savepoint on an error; put back by hand on success, since SET LOCAL
         # lasts to the end of the outer transaction
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(
+            "SET LOCAL jit = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off; "
+            "SET LOCAL work_mem = '64MB'"
+        )
         yield
-        cursor.execute("SET LOCAL jit TO DEFAULT")
-        cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
+        cursor.execute(
+            "SET LOCAL jit TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT; "
+            "SET LOCAL enable_sort TO DEFAULT; SET LOCAL work_mem TO DEFAULT"
+        )
 
 
 def _display_order(contact: Contact):
@@ -224,58 +236,112 @@ probes AS (SELECT src.via, grp.probe, src.s_in, src.s_out FROM src JOIN grp ON g
 
 _PG_HOP = """
 WITH src AS MATERIALIZED (
-    SELECT s.person_key AS via, s.place_code_id AS code, s.entered_at AS s_in,
-           COALESCE(s.left_at, s.entered_at + %(auto)s) AS s_out
-    FROM unnest(%(keys)s::varchar[], %(froms)s::timestamptz[], %(tos)s::timestamptz[])
-         AS k(key, t0, t1)
+    SELECT k.via, s.place_code_id AS code,
+           (extract(epoch FROM s.entered_at) * 1000000)::bigint AS s_in,
+           (extract(epoch FROM COALESCE(s.left_at, s.entered_at + %(auto)s)) * 1000000)::bigint
+               AS s_out
+    FROM unnest(%(vias)s::int[], %(keys)s::varchar[], %(froms)s::timestamptz[],
+                %(tos)s::timestamptz[]) AS k(via, key, t0, t1)
     CROSS JOIN LATERAL (
-        SELECT person_key, place_code_id, entered_at, left_at
+        SELECT place_code_id, entered_at, left_at
         FROM places_scan
         WHERE person_key = k.key AND entered_at >= k.t0 AND entered_at <= k.t1
+        OFFSET 0
     ) s
 ),
 {probes}
-excluded AS (SELECT DISTINCT unnest(%(excluded)s::varchar[]) AS key),
-pairs AS (
-    SELECT t.person_key, p.via, t.place_code_id, t.space_id, t.enterprise_id, t.region_code,
-           GREATEST(t.entered_at, p.s_in - %(window)s) AS ov_from,
-           LEAST(t.t_out, p.s_out + %(window)s) AS ov_to
-    FROM probes p
+spans AS (
+    SELECT probe, %(epoch)s + lower(span) * interval '1 microsecond' AS lo,
+           %(epoch)s + upper(span) * interval '1 microsecond' AS hi
+    FROM (
+        SELECT probe,
+               unnest(range_agg(int8range(s_in - %(window_us)s - %(auto_us)s,
+                                          s_out + %(window_us)s))) AS span
+        FROM probes
+        GROUP BY probe
+    ) merged
+),
+found AS MATERIALIZED (
+    SELECT t.person_key, t.place_code_id AS code,
+           (extract(epoch FROM t.entered_at) * 1000000)::bigint AS t_in,
+           (extract(epoch FROM COALESCE(t.left_at, t.entered_at + %(auto)s)) * 1000000)::bigint
+               AS t_out
+    FROM spans sp
     CROSS JOIN LATERAL (
-        SELECT person_key, place_code_id, space_id, enterprise_id, region_code, entered_at,
-               COALESCE(left_at, entered_at + %(auto)s) AS t_out
+        SELECT person_key, place_code_id, entered_at, left_at
         FROM places_scan
-        WHERE place_code_id = p.probe
-          AND entered_at >= p.s_in - %(window)s - %(auto)s
-          AND entered_at < p.s_out + %(window)s
+        WHERE place_code_id = sp.probe AND entered_at >= sp.lo AND entered_at < sp.hi
+          AND person_key <> ALL(%(excluded)s::varchar[])
+        OFFSET 0
     ) t
-    WHERE t.t_out > p.s_in - %(window)s
-      AND NOT EXISTS (SELECT 1 FROM excluded e WHERE e.key = t.person_key)
+),
+near AS MATERIALIZED (
+    SELECT f.person_key, f.code, f.t_in, f.t_out, f.t_in / %(bucket_us)s + d.d AS bucket
+    FROM found f CROSS JOIN (VALUES (-1), (0), (1)) AS d(d)
+),
+pairs AS (
+    SELECT f.person_key, p.via, f.code, f.t_in,
+           GREATEST(f.t_in, p.s_in - %(window_us)s) AS ov_from,
+           LEAST(f.t_out, p.s_out + %(window_us)s) AS ov_to
+    FROM near f
+    JOIN probes p
+      ON p.probe = f.code
+     AND p.s_in / %(bucket_us)s = f.bucket
+     AND f.t_in < p.s_out + %(window_us)s
+     AND f.t_out > p.s_in - %(window_us)s
+),
+best AS (
+    SELECT person_key, count(*) AS n, sum(ov_to - ov_from) AS total,
+           min(ARRAY[ov_from, ov_to, via, code, t_in]) AS first
+    FROM pairs
+    GROUP BY person_key
 )
-SELECT DISTINCT ON (person_key)
-       person_key, via, place_code_id, space_id, enterprise_id, region_code, ov_from, ov_to,
-       count(*) OVER per_person AS n,
-       floor(extract(epoch FROM sum(ov_to - ov_from) OVER per_person))::bigint AS seconds
-FROM pairs
-WINDOW per_person AS (PARTITION BY person_key)
-ORDER BY person_key, ov_from, ov_to, via COLLATE "C", place_code_id
+SELECT b.person_key, b.first, b.n, b.total, s.space_id, s.enterprise_id, s.region_code
+FROM best b
+CROSS JOIN LATERAL (
+    SELECT space_id, enterprise_id, region_code
+    FROM places_scan
+    WHERE place_code_id = b.first[4]
+      AND entered_at = %(epoch)s + b.first[5] * interval '1 microsecond'
+      AND person_key = b.person_key
+    LIMIT 1
+) s
 """
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def hop_sql(widen: str) -> str:
-    """The PostgreSQL statement of one hop (``benchmarks`` and ``EXPLAIN`` read it too)."""
+    """The PostgreSQL statement of one hop (``EXPLAIN`` reads it too; its parameters:
+    ``hop_params``)."""
     return _PG_HOP.format(probes=_PG_PROBES[widen])
 
 
-def _hop_postgresql(sources, excluded, window, auto, widen, level) -> list[Contact]:
+def hop_params(sources, excluded, window, auto) -> tuple[dict, list[str]]:
+    """The parameters of ``hop_sql`` and the source people by their number (``via``: their rank
+    in code point order, so that the smallest number is the smallest key)."""
+    people = sorted({key for key, _t0, _t1 in sources})
+    rank = {key: n for n, key in enumerate(people)}
     params = {
+        "vias": [rank[s[0]] for s in sources],
         "keys": [s[0] for s in sources],
         "froms": [s[1] for s in sources],
         "tos": [s[2] for s in sources],
         "excluded": list(excluded),
-        "window": window,
         "auto": auto,
+        "window_us": window // _MICROSECOND,
+        "auto_us": auto // _MICROSECOND,
+        # a stay T meeting a stay S entered less than window + auto_checkout from S's entry:
+        # in time buckets of that length, in S's bucket or a neighbour (``pairs``)
+        "bucket_us": max(1, (window + auto) // _MICROSECOND),
+        "epoch": _EPOCH,
     }
+    return params, people
+
+
+def _hop_postgresql(sources, excluded, window, auto, widen, level) -> list[Contact]:
+    params, people = hop_params(sources, excluded, window, auto)
     with connection.cursor() as cursor:
         cursor.execute(hop_sql(widen), params)
         rows = cursor.fetchall()
@@ -283,17 +349,17 @@ def _hop_postgresql(sources, excluded, window, auto, widen, level) -> list[Conta
         Contact(
             person_key=person,
             level=level,
-            via_person_key=via,
-            place_code_id=code,
+            via_person_key=people[first[2]],
+            place_code_id=first[3],
             space_id=space,
             enterprise_id=unit,
             region_code=region,
-            overlap_from=ov_from,
-            overlap_to=ov_to,
-            overlap_seconds=int(seconds),
+            overlap_from=_EPOCH + first[0] * _MICROSECOND,
+            overlap_to=_EPOCH + first[1] * _MICROSECOND,
+            overlap_seconds=int(total) // 1_000_000,
             contacts=int(n),
         )
-        for person, via, code, space, unit, region, ov_from, ov_to, n, seconds in rows
+        for person, first, n, total, space, unit, region in rows
     ]
 
 

@@ -2,16 +2,19 @@
 
 Two evaluators of the same rule trees (``core.eligibility`` over ``enterprises.facts``):
 
-* bulk (``match_policy``, ``match_all``): per policy, one compiled query for "every condition
-  true" and one for "no condition false" over the active enterprises of the policy's region;
-  the pairs in between are "possibly eligible". Only eligible and possible pairs get a row, and
-  only rows whose result, explanation or scope changed are written (one bulk upsert). The
-  explanation of those rows comes from the interpreter, over facts read for all of them in one
-  query.
+* bulk (``match_policy``, ``match_all``): on PostgreSQL entirely in SQL (``matching_sql``): a
+  per-run pivot of current facts, each condition compiled to a SQL expression over it (SQL's
+  ``AND``/``OR``/``NOT`` with ``NULL`` is the engine's Kleene logic), the result, ``missing``
+  and explanation of every pair computed by the database and one upsert per policy that writes
+  only the rows that changed. Elsewhere (SQLite), per policy, one compiled query for "every
+  condition true" and one for "no condition false" over the active enterprises of the policy's
+  region; the pairs in between are "possibly eligible"; the explanation of the rows that
+  changed comes from the compiled closures below, over facts read for all of them in one query,
+  and one bulk upsert writes them. Only eligible and possible pairs get a row either way.
 * in Python (``rematch_enterprise``): every active policy for one enterprise when one of its
-  facts changes, each condition compiled once into a closure (``_compile``: the engine's Kleene
-  logic without the explanation text); ``explain`` runs the engine's interpreter itself
-  (``Catalogue.evaluate``) for the explanation shown to people.
+  facts changes, each condition compiled once per process into a closure (``_compile``: the
+  engine's Kleene logic without the explanation text); ``explain`` runs the engine's
+  interpreter itself (``Catalogue.evaluate``) for the explanation shown to people.
 
 Rows already in uptake (notified, applied, …) are never deleted: a pair that stops matching keeps
 its row with the result ``ineligible``, so no history is lost. Rows still ``matched`` are
@@ -29,11 +32,13 @@ same row reads right in either language.
 
 import datetime
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import FilteredRelation, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -42,6 +47,7 @@ from sibao.accounts.access import prefix_range
 from sibao.core.eligibility import COMPARISONS, Catalogue, Fact
 from sibao.enterprises.facts import CATALOGUE, SOURCE_LABELS
 from sibao.enterprises.models import Enterprise, EnterpriseFact, FactSource
+from sibao.policies import matching_sql
 from sibao.policies.models import (
     MatchResult,
     Policy,
@@ -71,6 +77,9 @@ BATCH = 2000
 BULK_THRESHOLD = 200
 # PostgreSQL: above this many rows, upserts go through COPY (see ``_Writer._copy_upsert``)
 COPY_THRESHOLD = 50
+# PostgreSQL: bulk matching evaluated and written in SQL (``matching_sql``); False: the Python
+# path SQLite uses (kept switchable so that tests can compare the two)
+BULK_SQL = True
 UPSERT_FIELDS = ["result", "explanation", "missing", "matched_at", "region_code", "industry_id"]
 
 
@@ -578,6 +587,40 @@ class _Writer:
 # --- bulk ----------------------------------------------------------------------------------------
 
 
+def _sql_bulk() -> bool:
+    """Bulk matching in SQL (``matching_sql``) on PostgreSQL; elsewhere the compiled ``Q`` and
+    the Python writer below."""
+    return BULK_SQL and connection.vendor == "postgresql"
+
+
+@contextmanager
+def _pivot():
+    """The pivot of current facts for the SQL path, built once for a run (``match_all``) or
+    for one policy, and dropped at the end of the outermost use."""
+    if not _sql_bulk():
+        yield
+        return
+    depth = getattr(connection, "_policy_pivot_depth", 0)
+    if depth == 0:
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block:
+                # the hash of a province-wide policy's stored rows stays in memory
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+            matching_sql.build_pivot(cursor)
+    connection._policy_pivot_depth = depth + 1
+    try:
+        yield
+    finally:
+        connection._policy_pivot_depth = depth
+        if depth == 0:
+            try:
+                with connection.cursor() as cursor:
+                    matching_sql.drop_pivot(cursor)
+            except DatabaseError:
+                # the transaction failed: its rollback drops the table; keep the first error
+                pass
+
+
 def _compiled(conditions) -> tuple[Q, Q]:
     """(every condition true, no condition false) as ``Q`` over ``Enterprise``."""
     all_true, none_false = Q(), Q()
@@ -608,6 +651,9 @@ def match_policy(policy, on: datetime.date | None = None) -> dict:
             "newly_eligible": 0,
         }
     conditions = _conditions(policy)
+    if _sql_bulk():
+        with _pivot():
+            return matching_sql.match_policy_sql(policy, conditions)
     keys = _policy_keys(conditions)
     units = enterprises_in_scope(policy)
     all_true, none_false = _compiled(conditions)
@@ -689,11 +735,12 @@ def match_all(on: datetime.date | None = None) -> dict:
     on = on or today()
     totals = {"policies": 0, "eligible": 0, "possible": 0, "newly_eligible": 0, "dropped": 0}
     active = list(active_policies(on).prefetch_related("conditions").order_by("id"))
-    for policy in active:
-        counts = match_policy(policy, on)
-        totals["policies"] += 1
-        for key in ("eligible", "possible", "newly_eligible"):
-            totals[key] += counts[key]
+    with transaction.atomic(), _pivot():
+        for policy in active:
+            counts = match_policy(policy, on)
+            totals["policies"] += 1
+            for key in ("eligible", "possible", "newly_eligible"):
+                totals[key] += counts[key]
     stale = (
         Policy.objects.exclude(pk__in=[p.pk for p in active])
         .filter(matches__uptake=UptakeStatus.MATCHED)
@@ -716,65 +763,144 @@ def match_all_task() -> dict:
 # --- one enterprise ------------------------------------------------------------------------------
 
 
-def _policies_for(enterprise):
-    code = enterprise.region_id
-    prefixes = [""] + [code[:n] for n in range(1, len(code) + 1)]
-    return list(
-        active_policies()
-        .filter(region_code__in=prefixes)
-        .prefetch_related("conditions")
-        .order_by("id")
+def _prefixes(code: str) -> list[str]:
+    return [""] + [code[:n] for n in range(1, len(code) + 1)]
+
+
+# policy id -> (signature, compiled conditions) of the active policies re-matching has read: a
+# published version is never edited, so its conditions are read and compiled once per process.
+# The signature (series, version, publication and creation times) tells a reused id apart (SQLite
+# hands out ids again), and writing a condition drops its policy's entry (``_forget_rules``).
+_RULES: dict[int, tuple[tuple, list]] = {}
+
+
+def _compiled_rules(rows) -> None:
+    """Fill ``_RULES`` for the (id, signature…) rows not cached yet: one query."""
+    stale = [row[0] for row in rows if _RULES.get(row[0], (None,))[0] != tuple(row[1:5])]
+    if not stale:
+        return
+    from sibao.policies.models import PolicyCondition
+
+    found: dict[int, list] = {pk: [] for pk in stale}
+    for condition in PolicyCondition.objects.filter(policy_id__in=stale).order_by("order", "id"):
+        found[condition.policy_id].append(condition)
+    if len(_RULES) > 5000:
+        _RULES.clear()
+    for row in rows:
+        if row[0] in found:
+            _RULES[row[0]] = (tuple(row[1:5]), _compiled_conditions(found[row[0]]))
+
+
+def _forget_rules(sender, instance, **kwargs):
+    _RULES.pop(getattr(instance, "policy_id", None) or instance.pk, None)
+
+
+def _decide(conditions, values):
+    """The three-valued result of one policy's compiled conditions (no explanation)."""
+    undecided = False
+    for condition in conditions:
+        result = condition.decide(values)[0]
+        if result is False:
+            return MatchResult.INELIGIBLE
+        undecided = undecided or result is None
+    return MatchResult.POSSIBLE if undecided else MatchResult.ELIGIBLE
+
+
+ENTERPRISE_FIELDS = ("merged_into_id", "region_id", "industry_id")
+MATCH_FIELDS = ("id", "result", "explanation", "missing", "uptake", "region_code", "industry_id")
+
+
+def _read_enterprise(pk):
+    """(registry values, current fact rows) of one enterprise in one query, or None."""
+    columns = sorted(set(REGISTRY_COLUMNS.values()) | set(ENTERPRISE_FIELDS))
+    fact_fields = ["cf__key", "cf__source", "cf__as_of", *(f"cf__{f}" for f in FACT_VALUE_FIELDS)]
+    rows = list(
+        Enterprise.objects.filter(pk=pk)
+        .annotate(cf=FilteredRelation("facts", condition=Q(facts__is_current=True)))
+        .values_list(*columns, *fact_fields)
     )
+    if not rows:
+        raise Enterprise.DoesNotExist
+    registry = dict(zip(columns, rows[0][: len(columns)], strict=True))
+    facts = [(pk, *row[len(columns) :]) for row in rows if row[len(columns)] is not None]
+    return registry, facts
 
 
-@transaction.atomic
+def _read_policies(pk, region):
+    """The active policies covering ``region`` or holding a row of enterprise ``pk``, by id:
+    (id, series, version, published_at, created_at, applies, stored row or None)."""
+    prefixes = _prefixes(region)
+    rows = (
+        active_policies()
+        .annotate(m=FilteredRelation("matches", condition=Q(matches__enterprise_id=pk)))
+        .filter(Q(region_code__in=prefixes) | Q(m__id__isnull=False))
+        .order_by("id")
+        .values_list(
+            "id",
+            "series",
+            "version",
+            "published_at",
+            "created_at",
+            "region_code",
+            *(f"m__{f}" for f in MATCH_FIELDS),
+        )
+    )
+    out = []
+    for row in rows:
+        old = None if row[6] is None else _Existing(*row[6:])
+        out.append((*row[:5], row[5] in prefixes, old))
+    return out
+
+
 def rematch_enterprise(enterprise) -> list[PolicyMatch]:
     """POL-02: re-evaluate every active policy for one enterprise (interpreted), after one of its
-    facts or registry columns changed. Returns the rows that became eligible (to push)."""
-    enterprise = Enterprise.objects.get(pk=enterprise.pk)
-    policies = _policies_for(enterprise) if enterprise.merged_into_id is None else []
-    by_id = {p.pk: p for p in policies}
-    existing = _existing(
-        PolicyMatch.objects.filter(enterprise=enterprise, policy__in=active_policies()),
-        by="policy_id",
-    )
-    columns = {
-        REGISTRY_COLUMNS[k]: getattr(enterprise, REGISTRY_COLUMNS[k]) for k in REGISTRY_COLUMNS
-    }
+    facts or registry columns changed. Returns the rows that became eligible (to push).
+
+    Two reads (the enterprise with its current facts; the active policies with its stored
+    rows), the policies' conditions compiled once per process (``_RULES``), an explanation
+    built only for a pair that has or gets a row, and a transaction only when something is
+    written."""
+    registry, fact_rows = _read_enterprise(enterprise.pk)
+    region, industry = registry["region_id"], registry["industry_id"]
+    merged = registry["merged_into_id"] is not None
+    policies = _read_policies(enterprise.pk, region)
+    _compiled_rules([row for row in policies if row[5] and not merged])
     keys = set()
-    conditions_of = {}
-    for policy in policies:
-        conditions_of[policy.pk] = _conditions(policy)
-        keys |= _policy_keys(conditions_of[policy.pk])
-    rows = _current_fact_rows(Q(enterprise_id=enterprise.pk), keys) if keys else []
-    sourced = facts_of({enterprise.pk: columns}, rows, keys).get(enterprise.pk, {})
-    region, industry = enterprise.region_id, enterprise.industry_id
+    for row in policies:
+        if row[5] and not merged:
+            keys |= _policy_keys(_RULES[row[0]][1])
+    sourced = facts_of({enterprise.pk: registry}, fact_rows, keys).get(enterprise.pk, {})
+    values = {k: s.value for k, s in sourced.items()}
 
     writer = _Writer()
-    for policy in policies:
-        conditions = conditions_of[policy.pk]
-        result, explanation, missing = evaluate_pair(conditions, sourced)
-        old = existing.get(policy.pk)
-        if result == MatchResult.INELIGIBLE:
+    for policy_id, *_signature, applies, old in policies:
+        if not applies or merged:
             if old is not None:
-                writer.drop(old, policy.pk, enterprise.pk, region, industry, explanation)
+                # an active policy that no longer applies here (moved region, merged record)
+                writer.drop(
+                    old, policy_id, enterprise.pk, old.region_code, old.industry_id, old.explanation
+                )
             continue
-        writer.put(policy.pk, enterprise.pk, region, industry, result, explanation, missing, old)
-    for policy_id, old in existing.items():
-        if policy_id not in by_id:
-            # an active policy that no longer applies here (moved region, merged record)
-            writer.drop(
-                old, policy_id, enterprise.pk, old.region_code, old.industry_id, old.explanation
-            )
-    writer.flush()
-    pushed = [policy_id for policy_id, _pk in writer.newly_eligible]
-    if not pushed:
+        conditions = _RULES[policy_id][1]
+        if old is None and _decide(conditions, values) == MatchResult.INELIGIBLE:
+            continue
+        result, explanation, missing = evaluate_pair(conditions, sourced)
+        if result == MatchResult.INELIGIBLE:
+            writer.drop(old, policy_id, enterprise.pk, region, industry, explanation)
+            continue
+        writer.put(policy_id, enterprise.pk, region, industry, result, explanation, missing, old)
+    if not (writer.upserts or writer.deletions):
         return []
-    return list(
-        PolicyMatch.objects.filter(enterprise=enterprise, policy_id__in=pushed)
-        .select_related("policy")
-        .order_by("policy_id")
-    )
+    with transaction.atomic():
+        writer.flush()
+        pushed = [policy_id for policy_id, _pk in writer.newly_eligible]
+        if not pushed:
+            return []
+        return list(
+            PolicyMatch.objects.filter(enterprise_id=enterprise.pk, policy_id__in=pushed)
+            .select_related("policy")
+            .order_by("policy_id")
+        )
 
 
 def rematch_enterprises(enterprise_ids) -> list[PolicyMatch]:
@@ -954,3 +1080,8 @@ def facts_changed(enterprise_ids) -> int:
     if not newly:
         return 0
     return uptake.push(None, actor=None, matches=newly)
+
+
+for _signal in (post_save, post_delete):
+    for _model in ("policies.Policy", "policies.PolicyCondition"):
+        _signal.connect(_forget_rules, sender=_model, dispatch_uid=f"forget_rules_{_model}")

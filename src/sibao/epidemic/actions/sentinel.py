@@ -19,11 +19,12 @@ from sibao.accounts.access import can, covers
 from sibao.accounts.roles import PERMISSIONS, Role
 from sibao.core import audit, rules
 from sibao.core.i18n import stored
+from sibao.core.models import AuditLog
 from sibao.core.notifications import notify
 from sibao.epidemic import outbox
 from sibao.epidemic.models import AlertKind, AlertStatus, OutboxMessage, SentinelAlert
 
-__all__ = ["assign_alert", "close_alert", "raise_alert", "raise_overdue_alerts"]
+__all__ = ["assign_alert", "close_alert", "raise_alert", "raise_alerts", "raise_overdue_alerts"]
 
 PROVINCE = "41"
 # the outbox key is "sentinel:" + the alert's key, and both columns hold 160 characters
@@ -203,6 +204,118 @@ def raise_alert(
     if notify_parties:
         transaction.on_commit(lambda: _notify_alert(alert))
     return alert
+
+
+def raise_alerts(specs, *, now: datetime.datetime | None = None) -> list[SentinelAlert]:
+    """``raise_alert`` for many alerts of the platform itself (no actor) in a few statements:
+    ``specs`` are dicts of ``raise_alert``'s keyword arguments (kind, person_key, staff,
+    enterprise, region_code, detail, dedupe_key). The same rules: once per dedupe key (the first
+    spec of a key wins; a key already raised adds nothing), the audit row, the person's SMS
+    reminder and, after commit, the inbox messages of the unit's admins and the sentinel unit.
+    Returns the alerts this call added. Should a concurrent writer raise one of the keys in the
+    meantime, the alerts are raised one by one instead."""
+    wanted = {}
+    for spec in specs:
+        if spec["kind"] not in AlertKind.values:
+            raise ValidationError(_("未知的预警类型。"))
+        if not spec["dedupe_key"] or len(spec["dedupe_key"]) > MAX_DEDUPE_KEY:
+            raise ValidationError(_("预警去重键为空或过长。"))
+        wanted.setdefault(spec["dedupe_key"], spec)
+    if not wanted:
+        return []
+    known = set()
+    keys = list(wanted)
+    for start in range(0, len(keys), 5000):
+        known.update(
+            SentinelAlert.objects.filter(dedupe_key__in=keys[start : start + 5000]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+    fresh = [spec for key, spec in wanted.items() if key not in known]
+    if not fresh:
+        return []
+    now = now or timezone.now()
+    ruleset = rules.current()
+    due_at = now + datetime.timedelta(hours=ruleset["sentinel_alert_due_hours"])
+    alerts = []
+    for spec in fresh:
+        staff, enterprise = spec.get("staff"), spec.get("enterprise")
+        if staff is not None and enterprise is None:
+            enterprise = staff.enterprise
+        region_code = enterprise.region_id if enterprise is not None else spec["region_code"]
+        alert = SentinelAlert(
+            kind=spec["kind"],
+            dedupe_key=spec["dedupe_key"],
+            person_key=spec["person_key"],
+            staff=staff,
+            enterprise=enterprise,
+            detail=outbox.scrub(spec["detail"])[:255],
+            raised_at=now,
+            due_at=due_at,
+            region_code=region_code or PROVINCE,
+        )
+        alerts.append(alert)
+    try:
+        with transaction.atomic():
+            SentinelAlert.objects.bulk_create(alerts)
+    except IntegrityError:
+        # a concurrent feed or sweep raised some of them first: one at a time, as raise_alert
+        return [alert for spec in fresh if (alert := raise_alert(**spec, now=now)).raised_at == now]
+    AuditLog.objects.bulk_create(
+        [
+            audit.entry(
+                "sentinel.raise",
+                obj=alert,
+                changes={"kind": alert.kind, "due_at": alert.due_at.isoformat()},
+                rule_version=ruleset.version,
+            )
+            for alert in alerts
+        ]
+    )
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                person_key=alert.person_key,
+                phone_encrypted=alert.staff.phone_encrypted,
+                phone_masked=alert.staff.phone_masked,
+                body=stored(REMINDERS[alert.kind])[:500],
+                dedupe_key=f"sentinel:{alert.dedupe_key}",
+                region_code=alert.region_code or "",
+                enterprise_id=alert.enterprise_id,
+            )
+            for alert in alerts
+            if alert.staff is not None and alert.staff.phone_encrypted
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(lambda: _notify_alerts(alerts))
+    return alerts
+
+
+def _notify_alerts(alerts) -> None:
+    """``_notify_alert`` for many alerts: the recipients read once per region and unit."""
+    from sibao.core.models import Notification
+
+    sentinels, admins, rows = {}, {}, []
+    for alert in alerts:
+        if alert.region_code not in sentinels:
+            sentinels[alert.region_code] = list(sentinel_unit_users(alert.region_code))
+        recipients = list(sentinels[alert.region_code])
+        if alert.enterprise_id:
+            if alert.enterprise_id not in admins:
+                admins[alert.enterprise_id] = list(unit_admins(alert.enterprise_id))
+            recipients += admins[alert.enterprise_id]
+        title = stored(
+            gettext_noop("电子哨预警：%(kind)s"), kind=stored(AlertKind(alert.kind).label)
+        )
+        due = timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M")
+        body = stored(gettext_noop("%(detail)s（处置时限 %(due)s）"), detail=alert.detail, due=due)
+        url = alert_url(alert)
+        users = {u.pk: u for u in recipients if u is not None and u.is_active}
+        rows.extend(
+            Notification(recipient=u, title=title[:200], body=body, url=url) for u in users.values()
+        )
+    Notification.objects.bulk_create(rows)
 
 
 @transaction.atomic

@@ -143,25 +143,25 @@ def shortest_window_hours(ruleset, scope) -> int:
     )
 
 
-def place_label_parts(code) -> dict:
-    """The unit's name and the names of the spaces from the site down to the code's space."""
+def place_label_parts(code, names: dict | None = None) -> dict:
+    """The unit's name and the names of the spaces from the site down to the code's space
+    (``names``: space names already read, by id, for many codes at once)."""
     ids = [int(part) for part in (code.space.path or "").split("/") if part]
-    names = dict(Space.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if names is None:
+        names = dict(Space.objects.filter(pk__in=ids).values_list("pk", "name"))
     path = [names[pk] for pk in ids if pk in names] or [code.space.name]
     return {"unit": code.enterprise.name, "path": path, "space": code.space}
 
 
-def place_label(code) -> str:
+def place_label(code, names: dict | None = None) -> str:
     """The unit and the space's path from its site down, e.g. "中原机械 一号厂区／二车间"."""
-    parts = place_label_parts(code)
+    parts = place_label_parts(code, names)
     return f"{parts['unit']} {'／'.join(parts['path'])}"
 
 
-def raise_risk_alert(scan, code, risk: str, staff, now=None):
-    """One alert per person, place code and local day (the unit and its place owner see it in
-    the sentinel list; the person gets the reminder)."""
+def _risk_alert_spec(scan, code, risk: str, staff, names: dict | None = None) -> dict:
+    """``raise_alert``'s arguments for the risk alert of one entry."""
     from sibao.core.i18n import stored
-    from sibao.epidemic.actions import raise_alert
     from sibao.epidemic.models import AlertKind
 
     local = timezone.localtime(scan.entered_at)
@@ -169,16 +169,43 @@ def raise_risk_alert(scan, code, risk: str, staff, now=None):
         gettext_noop("%(risk)s人员 %(time)s 扫码进入 %(place)s"),
         risk=stored(RISK_LABELS[risk]),
         time=local.strftime("%Y-%m-%d %H:%M"),
-        place=place_label(code),
+        place=place_label(code, names),
     )
-    return raise_alert(
-        AlertKind.RISK_SCAN,
-        person_key=scan.person_key,
-        staff=staff,
-        enterprise=code.enterprise,
-        region_code=code.region_code,
-        detail=detail,
-        dedupe_key=f"risk_scan:{code.pk}:{scan.person_key}:{local.date().isoformat()}",
+    return {
+        "kind": AlertKind.RISK_SCAN,
+        "person_key": scan.person_key,
+        "staff": staff,
+        "enterprise": code.enterprise,
+        "region_code": code.region_code,
+        "detail": detail,
+        "dedupe_key": f"risk_scan:{code.pk}:{scan.person_key}:{local.date().isoformat()}",
+    }
+
+
+def raise_risk_alert(scan, code, risk: str, staff, now=None):
+    """One alert per person, place code and local day (the unit and its place owner see it in
+    the sentinel list; the person gets the reminder)."""
+    from sibao.epidemic.actions import raise_alert
+
+    return raise_alert(**_risk_alert_spec(scan, code, risk, staff), now=now)
+
+
+def raise_risk_alerts(entries, now=None) -> list:
+    """``raise_risk_alert`` for many entries (``(scan, code, risk, staff)``) at once, in a few
+    statements: the space names of all the codes in one query, then ``raise_alerts``. Of the
+    entries of one person, place code and day, the earliest names the alert."""
+    from sibao.epidemic.actions import raise_alerts
+
+    entries = sorted(entries, key=lambda entry: (entry[0].entered_at, entry[0].pk or 0))
+    ids = {
+        int(part)
+        for _scan, code, _risk, _staff in entries
+        for part in (code.space.path or "").split("/")
+        if part
+    }
+    names = dict(Space.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return raise_alerts(
+        [_risk_alert_spec(scan, code, risk, staff, names) for scan, code, risk, staff in entries],
         now=now,
     )
 
