@@ -24,6 +24,15 @@ from sibao.regions.models import (
 
 ENTERPRISES = 60
 DEMO_USERNAMES = importlib.import_module("sibao.core.management.commands.seed-demo").DEMO_USERNAMES
+ACCOUNTS = 19
+
+
+def seeded_enterprises() -> int:
+    """The demo units: ENTERPRISES, plus the demo logistics company when none of them was one
+    (the logistics seed then makes it, and records it with the units)."""
+    from sibao.logistics.demo import COMPANY_NAME
+
+    return ENTERPRISES + Enterprise.objects.filter(name=COMPANY_NAME).count()
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +73,7 @@ def totp_code(username: str) -> str:
 def test_every_role_has_a_demo_account_with_an_active_grant():
     output = seed()
     accounts = printed_accounts(output)
-    assert len(accounts) == len(DEMO_USERNAMES) == 15
+    assert len(accounts) == len(DEMO_USERNAMES) == ACCOUNTS
 
     grants = RoleGrant.objects.filter(user__username__startswith="demo-", is_active=True)
     assert {g.role for g in grants} == set(Role.values)
@@ -98,16 +107,32 @@ def test_every_role_has_a_demo_account_with_an_active_grant():
         for g in grants.select_related("department")
         if g.role == Role.DEPARTMENT_STAFF
     }
-    assert departments == {("41", "industry_it"), ("4101", "commerce")}
+    assert departments == {
+        ("41", "industry_it"),
+        ("4101", "commerce"),
+        # the county departments that handle the demo's work orders
+        ("410102", "industry_it"),
+        ("410102", "transport"),
+        ("410102", "human_resources"),
+        ("410102", "commerce"),
+    }
     # created through the audited actions
     # the demo accounts, and the feed accounts the simulator registers for its data sources
     from sibao.epidemic.models import DataSource
 
-    accounts_made = 15 + DataSource.objects.filter(user__isnull=False).count()
+    accounts_made = ACCOUNTS + DataSource.objects.filter(user__isnull=False).count()
     # feed accounts have no password (token only): their creation is audited with the source link
-    assert AuditLog.objects.filter(action="accounts.create_user").count() == 15
-    assert AuditLog.objects.filter(action="epidemic.link_data_source").count() == accounts_made - 15
-    assert AuditLog.objects.filter(action="accounts.grant_role").count() == accounts_made
+    assert AuditLog.objects.filter(action="accounts.create_user").count() == ACCOUNTS
+    assert (
+        AuditLog.objects.filter(action="epidemic.link_data_source").count()
+        == accounts_made - ACCOUNTS
+    )
+    # and the demo cadre's further units (DEM-06: an assignment is a liaison grant)
+    assignments = RoleGrant.objects.filter(user__username="demo-liaison-cadre").count() - 1
+    assert assignments >= 1
+    assert (
+        AuditLog.objects.filter(action="accounts.grant_role").count() == accounts_made + assignments
+    )
     for username in accounts:
         if User.objects.get(username=username).requires_two_factor:
             assert f"sibao demo-totp {username}" in output
@@ -132,9 +157,9 @@ def test_organisations_are_created_at_every_level():
 def test_enterprises_have_valid_credit_codes_industries_and_regions():
     seed()
     enterprises = list(Enterprise.objects.select_related("region__parent__parent"))
-    assert len(enterprises) == ENTERPRISES
-    assert len({e.credit_code for e in enterprises}) == ENTERPRISES
-    assert len({e.name for e in enterprises}) == ENTERPRISES
+    assert len(enterprises) == seeded_enterprises()
+    assert len({e.credit_code for e in enterprises}) == len(enterprises)
+    assert len({e.name for e in enterprises}) == len(enterprises)
     for e in enterprises:
         assert uscc.is_valid(e.credit_code), e.credit_code
         assert e.credit_code.startswith("91" + e.region_id)
@@ -176,7 +201,7 @@ def test_same_seed_gives_the_same_data_and_reset_recreates_it():
     printed_passwords_of_first = printed_accounts(first_output)["demo-system-admin"][2]
     audit_rows = AuditLog.objects.count()
     output = seed("--seed", "7", "--reset")
-    assert "已删除演示账户 15 个、演示企业 60 家" in output
+    assert f"已删除演示账户 {ACCOUNTS} 个、演示企业 {seeded_enterprises()} 家" in output
     assert snapshot(output) == first
     # passwords are never derived from the seed
     assert printed_accounts(output)["demo-system-admin"][2] != printed_passwords_of_first
@@ -184,7 +209,7 @@ def test_same_seed_gives_the_same_data_and_reset_recreates_it():
 
     other = snapshot(seed("--seed", "8", "--reset"))
     assert other[1] != first[1] and other[2] != first[2]
-    assert Enterprise.objects.count() == ENTERPRISES
+    assert Enterprise.objects.count() == seeded_enterprises()
 
 
 @pytest.mark.django_db

@@ -260,6 +260,10 @@ SPECTACULAR_SETTINGS = {
         "RejectReasonEnum": "sibao.workorders.models.RejectReason",
         # the roster's staff category keeps its former name beside the demand category
         "CategoryEnum": "sibao.epidemic.models.StaffCategory",
+        # logistics (LOG-01, LOG-03, LOG-05): three "kind" choice sets in the logistics API
+        "VehicleKindEnum": "sibao.logistics.models.VehicleKind",
+        "CheckpointKindEnum": "sibao.logistics.models.CheckpointKind",
+        "StationKindEnum": "sibao.logistics.models.StationKind",
     },
     "SERVE_PERMISSIONS": ["sibao.core.api.permissions.HasRoleGrant"],
 }

@@ -350,10 +350,46 @@ NAV_ITEMS = (
     ),
     # logistics: entries go in the G_LOGISTICS group, under each area's marker
     # --- fleet: vehicles, drivers, transport whitelist, demo data (LOG-01) ---
+    NavItem(_("车辆"), "logistics:vehicle_list", ("logistics.vehicle", "view"), group=G_LOGISTICS),
+    NavItem(_("驾驶员"), "logistics:driver_list", ("logistics.driver", "view"), group=G_LOGISTICS),
     # --- passes: pass applications, decisions, signed QR passes, revocation list (LOG-02) ---
+    NavItem(
+        _("通行证"), "logistics:pass_list", ("logistics.vehiclepass", "view"), group=G_LOGISTICS
+    ),
     # --- checkpoint: checkpoints, green-channel verification, check log (LOG-03) ---
+    NavItem(
+        _("检查站"),
+        "logistics:checkpoint_list",
+        ("logistics.checkpoint", "view"),
+        group=G_LOGISTICS,
+    ),
+    NavItem(
+        _("核验记录"),
+        "logistics:check_list",
+        ("logistics.check", "view"),
+        group=G_LOGISTICS,
+    ),
     # --- trips: closed-loop trips, sample-and-go, late positives (LOG-04) ---
+    NavItem(_("闭环运输"), "logistics:trip_list", ("logistics.trip", "view"), group=G_LOGISTICS),
     # --- lastmile: receiving points, delivery plans, supply stations, road closures, green channels, toll discounts (LOG-05, LOG-06) ---
+    NavItem(
+        _("末端配送"),
+        "logistics:receiving_point_list",
+        ("logistics.receivingpoint", "view"),
+        group=G_LOGISTICS,
+    ),
+    NavItem(
+        _("中转接驳站点"),
+        "logistics:station_list",
+        ("logistics.supplystation", "view"),
+        group=G_LOGISTICS,
+    ),
+    NavItem(
+        _("道路管控"),
+        "logistics:closure_list",
+        ("logistics.roadclosurerequest", "view"),
+        group=G_LOGISTICS,
+    ),
     NavItem(_("行政区划"), "regions:region_list", group=G_REFERENCE),
     NavItem(_("组织机构"), "regions:headquarters_list", group=G_REFERENCE),
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),

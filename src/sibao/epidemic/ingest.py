@@ -288,7 +288,9 @@ class _Batch:
     duplicates: int = 0
 
 
-def _clean(record, fields: tuple[RecordField, ...], now, today) -> dict:
+def _clean(record, fields: tuple[RecordField, ...], now, today, keys=None) -> dict:
+    """One record's clean values (``Rejected`` on the first bad field). ``keys``: the person
+    keys already computed in this batch, by raw ID number (a gateway batch repeats people)."""
     if not isinstance(record, dict):
         raise Rejected("", _("记录应为 JSON 对象。"))
     values = {}
@@ -300,14 +302,19 @@ def _clean(record, fields: tuple[RecordField, ...], now, today) -> dict:
                 raise Rejected(f.name, _("必填。"))
             values[f.name] = f.default
             continue
-        value = f.parse(raw, f)
+        value = _PARSERS[f.type](raw, f)
         if f.type == "id_number":
-            try:
-                # one pass: the ID number is checked and hashed together
-                values["person_key"] = person_key(value, today)
-            except ValidationError as exc:
-                # the validator's messages never contain the number itself
-                raise Rejected(f.name, exc.messages[0]) from None
+            key = keys.get(value) if keys is not None else None
+            if key is None:
+                try:
+                    # one pass: the ID number is checked and hashed together
+                    key = person_key(value, today)
+                except ValidationError as exc:
+                    # the validator's messages never contain the number itself
+                    raise Rejected(f.name, exc.messages[0]) from None
+                if keys is not None:
+                    keys[value] = key
+            values["person_key"] = key
         if f.required and value == "":
             raise Rejected(f.name, _("必填。"))
         if f.not_future and value > latest:
@@ -344,9 +351,10 @@ def _validate(batch: _Batch, records) -> list[dict]:
     seen = set()
     clean = []
     today = timezone.localdate(batch.now)
+    keys = {}
     for index, record in enumerate(records):
         try:
-            values = _clean(record, fields, batch.now, today)
+            values = _clean(record, fields, batch.now, today, keys)
         except Rejected as exc:
             batch.errors.append(
                 {"index": index, "field": exc.field, "reason": _scrub(exc.reason, record)}
@@ -710,6 +718,11 @@ def ingest(kind, records, *, source, actor, via="api") -> FeedBatch:
             batch.duplicates += len(clean) - accepted
             status.apply(kind, stored)
             _call_hooks(kind, stored)
+    # other apps' listeners of stored NAT results (epidemic.sentinel.add_test_result_listener)
+    if kind == FeedKind.TEST_RESULT and accepted:
+        from sibao.epidemic import sentinel
+
+        sentinel.nat_results_stored(record)
     batch.errors.sort(key=lambda error: error["index"])
     record.accepted = accepted
     record.duplicates = batch.duplicates

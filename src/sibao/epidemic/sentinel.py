@@ -39,6 +39,7 @@ from sibao.epidemic.compliance import emergency_scope, overdue_q
 from sibao.epidemic.models import AlertKind, ArrivalReport, DrugClass, StaffMember
 
 __all__ = [
+    "add_test_result_listener",
     "alert_counts",
     "assign_alert",
     "assignable_users",
@@ -49,6 +50,7 @@ __all__ = [
     "on_test_results",
     "raise_alert",
     "sweep_overdue",
+    "nat_results_stored",
 ]
 
 logger = logging.getLogger(__name__)
@@ -264,6 +266,30 @@ def on_test_results(rows) -> list:
         transaction.on_commit(lambda alert=alert, row=row: follow_up_positive(alert, row))
         alerts.append(alert)
     return alerts
+
+
+# --- listeners of stored NAT results (other apps; e.g. the logistics sample-and-go chase) ---------
+
+_RESULT_LISTENERS: list = []
+
+
+def add_test_result_listener(listener) -> None:
+    """Register ``listener(batch)``: called by ``epidemic.ingest`` for every ``FeedBatch`` of NAT
+    results with stored rows, inside the ingesting transaction (``TestResult.batch_id`` names
+    the rows: negatives and positives alike). Each listener runs in its own savepoint; a failure
+    is logged and never loses the laboratory's batch. Registering twice is harmless."""
+    if listener not in _RESULT_LISTENERS:
+        _RESULT_LISTENERS.append(listener)
+
+
+def nat_results_stored(batch) -> None:
+    """Pass one stored NAT batch to every registered listener (see ``add_test_result_listener``)."""
+    for listener in list(_RESULT_LISTENERS):
+        try:
+            with transaction.atomic():
+                listener(batch)
+        except Exception:
+            logger.exception("test-result listener %r failed on batch %s", listener, batch.pk)
 
 
 def on_drug_purchases(rows) -> list:

@@ -350,6 +350,11 @@ def switch_to_emergency(region, *, actor, reason, now=None) -> SwitchOutcome:
         rule_version=ruleset.version,
     )
     sent = _notify_switch(region, switch, opened, emergency=True)
+    # --- logistics lastmile hook (LOG-05): the region's supply stations open with the switch ---
+    from sibao.logistics.actions.lastmile import activate_for_emergency
+
+    activate_for_emergency(region.code, now=now)
+    # --- end of the logistics lastmile hook ---
     status = queries.effective_status(RegionState.objects.get(region=region), now)
     if status == RegionStatus.EMERGENCY:
         message = _("%(region)s已进入应急状态，%(count)s 家白名单单位即刻转入闭环生产。")

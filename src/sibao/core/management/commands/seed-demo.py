@@ -79,7 +79,7 @@ ACCOUNTS = [
     ("demo-liaison-cadre", Role.LIAISON_CADRE, HOME_COUNTY, None),
     ("demo-enterprise-admin", Role.ENTERPRISE_ADMIN, HOME_COUNTY, None),
     ("demo-checkpoint-officer", Role.CHECKPOINT_OFFICER, "4101", None),
-    ("demo-logistics", Role.LOGISTICS_COMPANY, "41", None),
+    ("demo-logistics", Role.LOGISTICS_COMPANY, HOME_COUNTY, None),
     ("demo-system-admin", Role.SYSTEM_ADMIN, "41", None),
     ("demo-data-feed", Role.DATA_FEED, "41", None),
 ]
@@ -367,6 +367,13 @@ class Command(BaseCommand):
             }
         )
         # --- end command ---
+        # --- fleet: the demo units' vehicles, drivers, passes, checks and trips; the checkpoints ---
+        from sibao.logistics.demo import reset_logistics
+
+        reset_logistics(
+            enterprises.values_list("pk", flat=True), self._previous("logistics_checkpoints")
+        )
+        # --- end fleet ---
         # --- cadres: the demo units' demands and orders (they protect the units) ---
         from sibao.workorders.models import Demand, WorkOrder
 
@@ -396,6 +403,11 @@ class Command(BaseCommand):
         industries = {i.code: i for i in IndustryDomain.objects.all()}
 
         created = self._enterprises(gen, count, regions, industries)
+        # --- fleet: the demo logistics company (a 物流 enterprise of 中原区, made if none) ---
+        from sibao.logistics.demo import demo_company
+
+        self._logistics_company, made_company = demo_company([e.pk for e in created], seed=seed)
+        # --- end fleet ---
         # The first enterprise is an ordinary industrial one in 中原区 (see _placements).
         accounts = self._accounts(gen, regions, created[0])
         whitelist = seed_whitelist(gen, created, accounts, regions)
@@ -431,6 +443,13 @@ class Command(BaseCommand):
         assign_demo_cadre(cadre, [e.pk for e in created])
         epidemic["workorders"] = seed_workorders([e.pk for e in created], seed=seed)
         # --- end cadres ---
+        # --- fleet: checkpoints, vehicles, drivers, passes in every state, checks, a trip ---
+        from sibao.logistics.demo import seed_logistics
+
+        if made_company:  # recorded with the demo units, so that --reset removes it
+            created.append(self._logistics_company)
+        epidemic["logistics"] = seed_logistics([e.pk for e in created], seed=seed)
+        # --- end fleet ---
 
         audit.record(
             SEED_ACTION,
@@ -442,6 +461,10 @@ class Command(BaseCommand):
                 "criteria_sets": [None, whitelist["criteria_ids"]],
                 "batches": [None, whitelist["batch_ids"]],
                 "risk_areas": [None, epidemic["risk_area_ids"]],
+                "logistics_checkpoints": [
+                    None,
+                    (epidemic.get("logistics") or {}).get("checkpoint_ids", []),
+                ],
                 **{
                     f"command_{key}": [None, command_ids.get(key, [])]
                     for key in ("switches", "problems", "rewards", "region_states")
@@ -564,7 +587,14 @@ class Command(BaseCommand):
             }
             for username, role, region_code, department_kind in ACCOUNTS
         ]
-        return [self._account(plan, enterprise) for plan in plans]
+        return [
+            self._account(
+                plan,
+                # --- fleet: the logistics company's account names the company ---
+                self._logistics_company if plan["role"] == Role.LOGISTICS_COMPANY else enterprise,
+            )
+            for plan in plans
+        ]
 
     def _account(self, plan, enterprise) -> dict:
         role, region = plan["role"], plan["region"]
@@ -575,7 +605,9 @@ class Command(BaseCommand):
             full_name=plan["full_name"],
             phone=plan["phone"],
             region=region,
-            enterprise=enterprise if role == Role.ENTERPRISE_ADMIN else None,
+            enterprise=enterprise
+            if role in (Role.ENTERPRISE_ADMIN, Role.LOGISTICS_COMPANY)
+            else None,
         )
         department = None
         if plan["department_kind"]:
@@ -586,7 +618,9 @@ class Command(BaseCommand):
             region=region,
             actor=None,
             department=department,
-            enterprise=enterprise if role in (Role.ENTERPRISE_ADMIN, Role.LIAISON_CADRE) else None,
+            enterprise=enterprise
+            if role in (Role.ENTERPRISE_ADMIN, Role.LIAISON_CADRE, Role.LOGISTICS_COMPANY)
+            else None,
         )
         secret = None
         if plan["totp_key"]:
@@ -675,6 +709,21 @@ class Command(BaseCommand):
                 f"相似诉求聚类 {wo.get('clusters', 0)} 个。"
             )
         # --- end cadres ---
+        # --- fleet: the report's line on logistics ---
+        log = epidemic.get("logistics") or {}
+        if log.get("vehicles"):
+            from sibao.logistics.models import PassStatus
+
+            states = "，".join(
+                f"{PassStatus(k).label} {n}" for k, n in sorted(log["passes"].items())
+            )
+            write(
+                f"物流保通：{log['company']}等登记车辆 {log['vehicles']} 辆、驾驶员 "
+                f"{log['drivers']} 人（运输白名单 {log['whitelisted_drivers']} 人），"
+                f"通行证（{states}），卡口核验 {log['checks']} 次，待出结果的即采即走样本 "
+                f"{log['pending_samples']} 份。"
+            )
+        # --- end fleet ---
         write("模拟数据接口（sibao simulate，近 3 天）：")
         for line in epidemic["feeds"]:
             write(f"  {line}")

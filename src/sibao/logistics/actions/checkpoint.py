@@ -1,0 +1,338 @@
+"""Writes of the checkpoint area (LOG-03): checkpoints, and the green-channel verification of a
+vehicle at one of them.
+
+``actor=None`` is the platform itself (demo data, commands) and skips permission checks; every
+action takes ``now=None``.
+
+- checkpoints are created and edited by the HQ office or the transport department (交通运输) of a
+  region covering the checkpoint's region;
+- ``verify`` is done by a checkpoint officer (a ``checkpoint_officer`` grant covering the
+  checkpoint's region): the pass token is verified offline (``logistics.signing``), the pass row
+  read for revocation and status, the occupants' ID numbers turned into person keys and their
+  两码一证 read in one query, and the decision (``logistics.green_channel``) stored as a ``Check``
+  row with person keys only. A resend with the same ``client_event_id`` returns the stored check.
+"""
+
+from typing import NamedTuple
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sibao.accounts.access import allowing_grants
+from sibao.accounts.roles import Role
+from sibao.core import audit, rules
+from sibao.core.personal import person_key
+from sibao.epidemic.models import PersonStatus
+from sibao.logistics import green_channel, signing
+from sibao.logistics.models import Check, Checkpoint, CheckpointKind, PassStatus, VehiclePass
+from sibao.regions.models import Region
+
+__all__ = [
+    "MAX_OCCUPANTS",
+    "create_checkpoint",
+    "may_keep_checkpoints",
+    "may_verify",
+    "PassLookup",
+    "occupant_keys",
+    "pass_state",
+    "record_check_export",
+    "update_checkpoint",
+    "verify",
+]
+
+MAX_OCCUPANTS = 9
+CHECKPOINT_FIELDS = ("name", "kind", "road", "green_channel", "is_active")
+_TOKEN_REASONS = {
+    "forged": "pass_invalid",
+    "malformed": "pass_invalid",
+    "expired": "pass_expired",
+    "not_yet_valid": "pass_not_yet_valid",
+}
+
+
+def _now(now):
+    return now or timezone.now()
+
+
+def _text(value) -> str:
+    return str(value or "").strip()
+
+
+# --- checkpoints ---
+
+
+def _keeping_grants(actor, action: str) -> list:
+    """Grants of the HQ office, or of the transport department's staff, allowing ``action``."""
+    return [
+        g
+        for g in allowing_grants(actor, Checkpoint._meta.label_lower, action)
+        if g.role == Role.HQ_OFFICE
+        or (g.role == Role.DEPARTMENT_STAFF and g.department and g.department.kind == "transport")
+    ]
+
+
+def may_keep_checkpoints(actor, region_code: str | None = None, action: str = "add") -> bool:
+    """Whether ``actor`` may create (``add``) or edit (``change``) checkpoints at all, or in
+    ``region_code`` when given."""
+    if actor is None:
+        return True
+    grants = _keeping_grants(actor, action)
+    if region_code is None:
+        return bool(grants)
+    return any(region_code.startswith(g.region_id) for g in grants)
+
+
+def _clean(values: dict) -> dict:
+    values = dict(values)
+    values["name"] = _text(values.get("name"))
+    values["road"] = _text(values.get("road"))
+    errors = {}
+    if not values["name"]:
+        errors["name"] = _("请填写检查站名称。")
+    if values.get("kind") not in CheckpointKind.values:
+        errors["kind"] = _("请选择检查站类型。")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _check_region(actor, region_code: str, action: str) -> None:
+    if not Region.objects.filter(code=region_code).exists():
+        raise ValidationError({"region_code": _("区划代码不存在。")})
+    if not may_keep_checkpoints(actor, region_code, action):
+        raise PermissionDenied(
+            _("只有所在地区的指挥部办公室或交通运输部门可以设置该地区的检查站。")
+        )
+
+
+@transaction.atomic
+def create_checkpoint(
+    *,
+    actor,
+    region_code,
+    name,
+    kind,
+    road="",
+    green_channel=True,
+    is_active=True,
+    now=None,
+) -> Checkpoint:
+    """A checkpoint (省界卡口、高速出入口、城市进出口、服务区、机场、铁路站场、港口) of a region."""
+    region_code = _text(region_code)
+    values = _clean(
+        {
+            "name": name,
+            "kind": kind,
+            "road": road,
+            "green_channel": bool(green_channel),
+            "is_active": bool(is_active),
+        }
+    )
+    _check_region(actor, region_code, "add")
+    checkpoint = Checkpoint.objects.create(region_code=region_code, **values)
+    audit.record(
+        "checkpoint.create",
+        actor=actor,
+        obj=checkpoint,
+        changes=audit.snapshot(checkpoint, ["region_code", *CHECKPOINT_FIELDS]),
+    )
+    return checkpoint
+
+
+@transaction.atomic
+def update_checkpoint(checkpoint, *, actor, now=None, **changes) -> Checkpoint:
+    """Edit a checkpoint's name, kind, road, green channel or whether it is in use."""
+    unknown = set(changes) - set(CHECKPOINT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown checkpoint fields: {sorted(unknown)}")
+    checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+    _check_region(actor, checkpoint.region_code, "change")
+    before = audit.snapshot(checkpoint, CHECKPOINT_FIELDS)
+    values = _clean({**before, **changes})
+    values["green_channel"] = bool(values["green_channel"])
+    values["is_active"] = bool(values["is_active"])
+    for name, value in values.items():
+        setattr(checkpoint, name, value)
+    checkpoint.save(update_fields=list(CHECKPOINT_FIELDS))
+    changed = audit.diff(before, audit.snapshot(checkpoint, CHECKPOINT_FIELDS))
+    if changed:
+        audit.record("checkpoint.update", actor=actor, obj=checkpoint, changes=changed)
+    return checkpoint
+
+
+# --- verification ---
+
+
+def may_verify(actor, checkpoint) -> bool:
+    """A checkpoint officer whose grant covers the checkpoint's region."""
+    if actor is None:
+        return True
+    return any(
+        g.role == Role.CHECKPOINT_OFFICER and checkpoint.region_code.startswith(g.region_id)
+        for g in allowing_grants(actor, Check._meta.label_lower, "add")
+    )
+
+
+def occupant_keys(id_numbers, *, today=None) -> list[str]:
+    """Person keys of the occupants' ID numbers (blank lines skipped, duplicates once, order
+    kept); a ValidationError naming the line of a wrong number."""
+    keys = []
+    for line, text in enumerate(id_numbers, start=1):
+        if not _text(text):
+            continue
+        try:
+            key = person_key(text, today)
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "occupants": _("第 %(line)d 位随车人员：%(error)s")
+                    % {"line": line, "error": exc.messages[0]}
+                }
+            ) from None
+        if key not in keys:
+            keys.append(key)
+    if not keys:
+        raise ValidationError({"occupants": _("请录入随车人员（驾驶员、押运员等）的身份证号码。")})
+    if len(keys) > MAX_OCCUPANTS:
+        raise ValidationError({"occupants": _("随车人员最多 %(n)d 人。") % {"n": MAX_OCCUPANTS}})
+    return keys
+
+
+class PassLookup(NamedTuple):
+    state: str
+    row: VehiclePass | None
+    number: str
+    plate: str
+
+
+def pass_state(token, *, plate="", now) -> PassLookup:
+    """The state, pass row, number and plate of a scanned token: the offline signature and validity
+    check first, then the row for revocation and status (one query); a plate typed by the
+    officer must match the pass's."""
+    try:
+        claims = signing.verify_token(token, now=now)
+    except signing.InvalidPass as exc:
+        return PassLookup(_TOKEN_REASONS[exc.reason], None, "", "")
+    row = (
+        VehiclePass.objects.filter(number=claims.number)
+        .order_by()
+        .only("id", "number", "status", "company_id", "vehicle_id", "valid_until")
+        .first()
+    )
+    if row is None:
+        state = "pass_invalid"
+    elif row.status == PassStatus.REVOKED:
+        state = "pass_revoked"
+    elif row.status != PassStatus.APPROVED:
+        state = "pass_invalid"
+    elif _plate(plate) not in ("", claims.plate):
+        state = "pass_invalid"  # the pass of another vehicle
+    else:
+        state = green_channel.PASS_VALID
+    return PassLookup(state, row, claims.number, claims.plate)
+
+
+def _statuses(keys) -> list:
+    found = {s.person_key: s for s in PersonStatus.objects.filter(person_key__in=keys)}
+    return [found.get(key) for key in keys]
+
+
+def _stored_check(checkpoint, client_event_id):
+    if not client_event_id:
+        return None
+    return (
+        Check.objects.filter(checkpoint=checkpoint, client_event_id=client_event_id)
+        .order_by()
+        .first()
+    )
+
+
+def verify(
+    checkpoint,
+    *,
+    actor,
+    token,
+    occupants=(),
+    plate="",
+    client_event_id="",
+    sample=False,
+    now=None,
+) -> Check:
+    """LOG-03: may this vehicle take the green channel? Stores and returns the ``Check``
+    (``result``, ``reasons``); ``occupants`` are ID numbers (never stored in clear). With
+    ``sample`` the occupants are sampled on the spot (即采即走, ``actions.trips.take_samples``)."""
+    now = _now(now)
+    client_event_id = _text(client_event_id)[:64]
+    if not may_verify(actor, checkpoint):
+        raise PermissionDenied(_("只有该检查站所在地区的执勤人员可以核验车辆。"))
+    if not checkpoint.is_active:
+        raise ValidationError(_("该检查站已停用。"))
+    keys = occupant_keys(occupants, today=timezone.localdate(now))
+    found = pass_state(token, plate=plate, now=now)
+    row = found.row
+    decision = green_channel.decide(
+        pass_state=found.state,
+        occupants=_statuses(keys),
+        now=now,
+        nat_valid_hours=rules.current()["checkpoint_nat_valid_hours"],
+    )
+    check = Check(
+        checkpoint=checkpoint,
+        officer=actor if getattr(actor, "is_authenticated", False) else None,
+        at=now,
+        vehicle_pass=row,
+        pass_number=found.number,
+        plate=_plate(plate) or found.plate,
+        result=decision.result,
+        reasons=list(decision.reasons),
+        occupant_keys=keys,
+        sampled=bool(sample),
+        client_event_id=client_event_id,
+        region_code=checkpoint.region_code,
+        enterprise_id=row.company_id if row else None,
+    )
+    try:
+        _store(check, actor=actor, sample=sample, now=now)
+    except IntegrityError:
+        # a resend of a stored client event (the unique constraint says so without a lookup
+        # on every check): the stored check is the answer, whatever changed since
+        stored = _stored_check(checkpoint, client_event_id)
+        if stored is None:
+            raise
+        return stored
+    return check
+
+
+@transaction.atomic
+def _store(check, *, actor, sample, now) -> None:
+    check.save(force_insert=True)
+    audit.record(
+        "check.verify",
+        actor=actor,
+        obj=check,
+        changes={"result": check.result, "reasons": check.reasons, "pass": check.pass_number},
+    )
+    if sample:
+        _take_samples(check, actor=actor, keys=check.occupant_keys, now=now)
+
+
+def _plate(typed) -> str:
+    return _text(typed).upper().replace(" ", "")[:10]
+
+
+def _take_samples(check, *, actor, keys, now) -> None:
+    from sibao.logistics.actions import trips
+
+    trips.take_samples(check, actor=actor, samples=[(key, "") for key in keys], now=now)
+
+
+def record_check_export(*, actor, rows: int, filters: str = "") -> None:
+    """An export of the check log is audited (who took which rows)."""
+    audit.record(
+        "check.export",
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        changes={"rows": rows, "filters": filters},
+        region_code="",
+    )

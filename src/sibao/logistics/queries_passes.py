@@ -1,0 +1,75 @@
+"""Reads of the passes area (LOG-02): the revocation list for offline checkpoint apps and the state
+of a scanned pass for the online check (signature and validity from the token, revocation and
+status from the database)."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from sibao.logistics import signing
+from sibao.logistics.models import PassStatus, VehiclePass
+
+__all__ = ["PassState", "pass_state", "revoked_numbers"]
+
+# verify_token's reasons -> the green-channel reason codes (logistics.green_channel)
+_TOKEN_REASONS = {
+    "forged": "pass_invalid",
+    "malformed": "pass_invalid",
+    "expired": "pass_expired",
+    "not_yet_valid": "pass_not_yet_valid",
+}
+VALID = "valid"
+
+
+def revoked_numbers(now=None) -> list[str]:
+    """Numbers of revoked passes still inside their validity (after it, the token itself fails)."""
+    now = now or timezone.now()
+    return list(
+        VehiclePass.objects.filter(status=PassStatus.REVOKED, valid_until__gte=now)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class PassState:
+    """``state``: "valid" or a green-channel reason code ("pass_invalid", "pass_expired",
+    "pass_revoked", "pass_not_yet_valid"); ``claims`` when the signature is genuine; the pass
+    row when one matches."""
+
+    state: str
+    claims: signing.PassClaims | None = None
+    vehicle_pass: VehiclePass | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.state == VALID
+
+
+def _row(number: str):
+    return (
+        VehiclePass.objects.filter(number=number)
+        .only("id", "number", "status", "token", "company_id", "served_unit_id", "region_code")
+        .first()
+    )
+
+
+def pass_state(token: str, *, now=None) -> PassState:
+    """The state of a scanned token at ``now`` (one indexed lookup after the signature check)."""
+    now = now or timezone.now()
+    try:
+        claims = signing.verify_token(token, now=now)
+    except signing.InvalidPass as exc:
+        if exc.reason in ("forged", "malformed"):
+            return PassState(_TOKEN_REASONS[exc.reason])
+        # a genuine token outside its validity still names its pass (for the check log)
+        claims = signing.genuine_claims(token)
+        return PassState(_TOKEN_REASONS[exc.reason], claims, _row(claims.number))
+    row = _row(claims.number)
+    if row is None or row.token != token.strip():
+        return PassState("pass_invalid", claims, row)
+    if row.status == PassStatus.REVOKED:
+        return PassState("pass_revoked", claims, row)
+    if row.status != PassStatus.APPROVED:
+        return PassState("pass_invalid", claims, row)
+    return PassState(VALID, claims, row)
