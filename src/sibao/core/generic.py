@@ -1,11 +1,17 @@
 """Base views. Every page that shows scoped rows gets them from ``visible_to`` here, nowhere else."""
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.generic import DetailView, ListView
 
 from sibao.accounts.access import can, has_any_grant
+from sibao.core.forms import errors_to_form
 
 
 class SignedInMixin:
@@ -102,3 +108,66 @@ class ScopedDetailView(GrantRequiredMixin, DetailView):
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user, self.action)
+
+
+class ActionFormView(GrantRequiredMixin, View):
+    """A form page whose valid input goes to one action; the action's ``ValidationError`` lands
+    on the form (422) and changes nothing. ``perform(data)`` calls the action and returns a
+    response, or ``None`` for "saved": a success message and a redirect to ``list_name``.
+
+    Set ``form_class``, ``title`` (and ``intro``, ``submit_label``, ``testid``, ``list_name``);
+    ``form_kwargs()`` adds constructor arguments (e.g. the user)."""
+
+    template_name = "core/form_page.html"
+    form_class = None
+    title = ""
+    intro = ""
+    submit_label = gettext_lazy("提交")
+    success_message = gettext_lazy("已保存。")
+    testid = "action-form"
+    list_name = ""
+
+    def form_kwargs(self) -> dict:
+        return {}
+
+    def get_form(self, data=None):
+        return self.form_class(data, initial=self.get_initial(), **self.form_kwargs())
+
+    def get_initial(self):
+        return {}
+
+    def cancel_url(self) -> str:
+        return reverse(self.list_name)
+
+    def context(self, form) -> dict:
+        return {
+            "form": form,
+            "title": self.title,
+            "intro": self.intro,
+            "submit_label": self.submit_label,
+            "cancel_url": self.cancel_url(),
+            "testid": self.testid,
+        }
+
+    def render_form(self, form, status=200):
+        return render(self.request, self.template_name, self.context(form), status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_form(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        try:
+            response = self.perform(form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+            return self.render_form(form, status=422)
+        if response is not None:
+            return response
+        messages.success(request, self.success_message)
+        return redirect(self.list_name)
+
+    def perform(self, data):
+        raise NotImplementedError

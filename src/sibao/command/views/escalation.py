@@ -42,7 +42,9 @@ from sibao.command.forms_escalation import (
     TaskForm,
 )
 from sibao.command.models import AgendaItem, Consultation, ConsultationTask, Problem
+from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import (
+    ActionFormView,
     FilteredListView,
     GrantRequiredMixin,
     ScopedDetailView,
@@ -54,14 +56,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -92,53 +86,14 @@ def _xlsx(title: str, header, rows, stem: str, *, actor, what: str, filters: str
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
 
 
-class EscalationFormView(GrantRequiredMixin, View):
-    """A form page whose valid input goes to one action; the action's errors land on the form."""
+class EscalationFormView(ActionFormView):
+    """An escalation form page (core.generic.ActionFormView); the forms take the user."""
 
-    form_class = None
-    template_name = "command/escalation_form.html"
-    title = ""
-    intro = ""
-    submit_label = gettext_lazy("提交")
     testid = "escalation-form"
+    list_name = "command:problem_list"
 
-    def get_form(self, data=None):
-        return self.form_class(data, user=self.request.user, initial=self.get_initial())
-
-    def get_initial(self):
-        return {}
-
-    def cancel_url(self):
-        return reverse("command:problem_list")
-
-    def context(self, form):
-        return {
-            "form": form,
-            "title": self.title,
-            "intro": self.intro,
-            "submit_label": self.submit_label,
-            "cancel_url": self.cancel_url(),
-            "testid": self.testid,
-        }
-
-    def render_form(self, form, status=200):
-        return render(self.request, self.template_name, self.context(form), status=status)
-
-    def get(self, request, *args, **kwargs):
-        return self.render_form(self.get_form())
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        try:
-            return self.perform(form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-            return self.render_form(form, status=422)
-
-    def perform(self, data):
-        raise NotImplementedError
+    def form_kwargs(self) -> dict:
+        return {"user": self.request.user}
 
 
 # --- problems ---

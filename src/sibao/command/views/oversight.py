@@ -47,7 +47,7 @@ from sibao.command.models import (
     ShutdownRequest,
 )
 from sibao.core import rules
-from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.generic import ActionFormView, GrantRequiredMixin, ScopedDetailView, ScopedListView
 from sibao.enterprises.models import Enterprise
 from sibao.regions.models import Region
 
@@ -56,14 +56,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -106,53 +98,14 @@ def _labelled(history) -> list:
     return rows
 
 
-class OversightFormView(GrantRequiredMixin, View):
-    """A form page whose valid input goes to one action; the action's errors land on the form."""
+class OversightFormView(ActionFormView):
+    """An oversight form page (core.generic.ActionFormView); the forms take the user."""
 
-    form_class = None
-    template_name = "command/oversight_form.html"
-    title = ""
-    intro = ""
-    submit_label = gettext_lazy("提交")
     testid = "oversight-form"
+    list_name = "command:shutdown_list"
 
-    def get_form(self, data=None):
-        return self.form_class(data, user=self.request.user, initial=self.get_initial())
-
-    def get_initial(self):
-        return {}
-
-    def cancel_url(self):
-        return reverse("command:shutdown_list")
-
-    def context(self, form):
-        return {
-            "form": form,
-            "title": self.title,
-            "intro": self.intro,
-            "submit_label": self.submit_label,
-            "cancel_url": self.cancel_url(),
-            "testid": self.testid,
-        }
-
-    def render_form(self, form, status=200):
-        return render(self.request, self.template_name, self.context(form), status=status)
-
-    def get(self, request, *args, **kwargs):
-        return self.render_form(self.get_form())
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        try:
-            return self.perform(form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-            return self.render_form(form, status=422)
-
-    def perform(self, data):
-        raise NotImplementedError
+    def form_kwargs(self) -> dict:
+        return {"user": self.request.user}
 
 
 def _initial_unit(request):

@@ -17,6 +17,7 @@ from django.views import View
 from openpyxl import Workbook
 
 from sibao.accounts.access import has_any_grant
+from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedListView
 from sibao.logistics import green_channel
 from sibao.logistics.actions import checkpoint as actions
@@ -26,14 +27,6 @@ from sibao.logistics.models import Check, Checkpoint
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class CheckpointListView(ScopedListView):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from openpyxl import Workbook
 
+from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
 from sibao.logistics.actions import fleet as actions
 from sibao.logistics.filtersets_fleet import DriverFilterSet, VehicleFilterSet
@@ -39,14 +40,6 @@ def _when(value) -> str:
 def _flash_errors(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _xlsx(request, title, header, rows, *, what, stem):

@@ -20,7 +20,8 @@ from openpyxl import Workbook
 from sibao.accounts.access import allowing_grants, can
 from sibao.command import queries_emergency
 from sibao.core import audit
-from sibao.core.generic import FilteredListView, GrantRequiredMixin, ScopedListView
+from sibao.core.forms import errors_to_form as _errors_to_form
+from sibao.core.generic import ActionFormView, FilteredListView, GrantRequiredMixin, ScopedListView
 from sibao.enterprises.models import Enterprise
 from sibao.logistics import queries_access
 from sibao.logistics.actions import lastmile as actions
@@ -56,14 +57,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_TEMPLATE = "logistics/lastmile_list.html"
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _flash(request, messages_list) -> None:
     for message in messages_list:
         messages.error(request, message)
@@ -76,51 +69,11 @@ def _region_names(codes) -> dict:
 # --- form pages ---
 
 
-class LastmileFormView(GrantRequiredMixin, View):
-    """A form page whose valid input goes to one action; the action's errors land on the form."""
+class LastmileFormView(ActionFormView):
+    """A last-mile form page (core.generic.ActionFormView): saved → the list."""
 
-    template_name = "logistics/lastmile_form.html"
-    form_class = None
-    title = ""
-    intro = ""
     submit_label = gettext_lazy("保存")
     testid = "lastmile-form"
-    list_name = ""
-
-    def get_form(self, data=None):
-        return self.form_class(data, initial=self.get_initial())
-
-    def get_initial(self):
-        return {}
-
-    def render_form(self, form, status=200):
-        context = {
-            "form": form,
-            "title": self.title,
-            "intro": self.intro,
-            "submit_label": self.submit_label,
-            "cancel_url": reverse(self.list_name),
-            "testid": self.testid,
-        }
-        return render(self.request, self.template_name, context, status=status)
-
-    def get(self, request, *args, **kwargs):
-        return self.render_form(self.get_form())
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        try:
-            self.perform(form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-            return self.render_form(form, status=422)
-        messages.success(request, _("已保存。"))
-        return redirect(self.list_name)
-
-    def perform(self, data):
-        raise NotImplementedError
 
 
 class _ObjectFormView(LastmileFormView):

@@ -18,6 +18,7 @@ from django.views import View
 from openpyxl import Workbook
 
 from sibao.accounts.access import can
+from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
 from sibao.core.masking import mask_name
 from sibao.logistics.actions import passes as actions
@@ -36,14 +37,6 @@ def _when(value) -> str:
 def _flash(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _passes(user):

@@ -22,6 +22,7 @@ from django.views import View
 from openpyxl import Workbook
 
 from sibao.accounts.access import can
+from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
 from sibao.logistics import queries_trips as queries
 from sibao.logistics.actions import trips as actions
@@ -216,14 +217,6 @@ class TripStartView(GrantRequiredMixin, View):
                 messages.success(request, _("行程已登记，车辆出发。"))
                 return redirect("logistics:trip_detail", trip.pk)
         return render(request, self.template_name, {"form": form}, status=422)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class TripArriveView(GrantRequiredMixin, View):

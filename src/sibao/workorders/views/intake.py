@@ -24,6 +24,7 @@ from django.views.generic import DetailView
 from openpyxl import Workbook
 
 from sibao.accounts.access import can
+from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import FilteredListView, GrantRequiredMixin, ScopedListView
 from sibao.enterprises.imports import error_report_xlsx
 from sibao.workorders import queries_intake as queries
@@ -53,14 +54,6 @@ def _flash_form(request, form) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}：{error}" if label else error)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class _MayFile:

@@ -3,45 +3,22 @@
 whose period has run out, and flag restrictions that outlast their approval as violations. Safe
 to run as often as wanted: nothing is warned or flagged twice."""
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
 from sibao.command.actions.oversight import sweep_shutdowns
+from sibao.core.commands import PeriodicCommand
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Warn before approved shutdowns of whitelisted units expire; close expired ones."
+    task_label = "shutdown sweep"
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--at",
-            help="sweep as of this time (ISO 8601, local time when no offset; default: now)",
-        )
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="hand the sweep to a background worker (db_worker) instead of running it here",
-        )
+    def task(self):
+        from sibao.command import tasks
 
-    def handle(self, *args, **options):
-        now = None
-        if options["at"]:
-            try:
-                now = datetime.datetime.fromisoformat(options["at"])
-            except ValueError:
-                raise CommandError(f"not a time: {options['at']!r}") from None
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
-        if options["enqueue"]:
-            from sibao.command import tasks
+        return tasks.sweep_shutdowns
 
-            result = tasks.sweep_shutdowns.enqueue()
-            self.stdout.write(f"enqueued shutdown sweep task {result.id}")
-            return
+    def run(self, now) -> str:
         counts = sweep_shutdowns(now)
-        self.stdout.write(
+        return (
             f"expiry warnings={counts['warned']} expired={counts['expired']} "
             f"overrun restrictions={counts['overruns']}"
         )

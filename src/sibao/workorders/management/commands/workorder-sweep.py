@@ -3,45 +3,22 @@ reminders at 50/80/100 % of each open order's limit (each once), the sign-deadli
 the automatic escalation of orders overdue by the rule set's working days. Safe to run as often as
 wanted (every few minutes): nothing is sent or escalated twice."""
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
+from sibao.core.commands import PeriodicCommand
 from sibao.workorders import sweeps
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Remind, urge and escalate overdue work orders."
+    task_label = "work-order sweep"
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--at",
-            help="sweep as of this time (ISO 8601, local time when no offset; default: now)",
-        )
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="hand the sweep to a background worker (db_worker) instead of running it here",
-        )
+    def task(self):
+        from sibao.workorders import tasks
 
-    def handle(self, *args, **options):
-        now = None
-        if options["at"]:
-            try:
-                now = datetime.datetime.fromisoformat(options["at"])
-            except ValueError:
-                raise CommandError(f"not a time: {options['at']!r}") from None
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
-        if options["enqueue"]:
-            from sibao.workorders import tasks
+        return tasks.sweep_work_orders
 
-            result = tasks.sweep_work_orders.enqueue()
-            self.stdout.write(f"enqueued work-order sweep task {result.id}")
-            return
+    def run(self, now) -> str:
         counts = sweeps.sweep(now)
-        self.stdout.write(
+        return (
             f"reminders={counts['reminders']} sign_reminders={counts['sign_reminders']} "
             f"escalated={counts['escalated']} escalation_failed={counts['escalation_failed']}"
         )
