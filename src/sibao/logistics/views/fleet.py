@@ -8,16 +8,16 @@ import tempfile
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from openpyxl import Workbook
 
-from sibao.core.forms import errors_to_form as _errors_to_form
-from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.accounts.access import has_any_grant
+from sibao.core.generic import ActionFormView, GrantRequiredMixin, ScopedDetailView, ScopedListView
 from sibao.logistics.actions import fleet as actions
 from sibao.logistics.filtersets_fleet import DriverFilterSet, VehicleFilterSet
 from sibao.logistics.forms_fleet import (
@@ -60,44 +60,26 @@ def _xlsx(request, title, header, rows, *, what, stem):
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
 
 
-class FleetFormView(GrantRequiredMixin, View):
-    """A form page whose valid input goes to one action; the action's errors land on the form."""
+class FleetFormView(ActionFormView):
+    """A registration page (core.generic.ActionFormView) open to the accounts that own vehicles
+    and drivers: a logistics company's or a whitelisted unit's."""
 
-    form_class = None
-    template_name = "logistics/fleet_form.html"
-    title = ""
-    intro = ""
     testid = "fleet-form"
-    cancel_name = ""
+    submit_label = gettext_lazy("登记")
 
-    def render_form(self, form, status=200):
-        context = {
-            "form": form,
-            "title": self.title,
-            "intro": self.intro,
-            "testid": self.testid,
-            "cancel_url": reverse(self.cancel_name),
-        }
-        return render(self.request, self.template_name, context, status=status)
+    def form_kwargs(self) -> dict:
+        return {"user": self.request.user}
 
-    def get(self, request, *args, **kwargs):
-        self._require_owner()
-        return self.render_form(self.form_class(user=request.user))
-
-    def post(self, request, *args, **kwargs):
-        self._require_owner()
-        form = self.form_class(request.POST, user=request.user)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        try:
-            return self.perform(form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-            return self.render_form(form, status=422)
-
-    def _require_owner(self):
-        if not owners_for(self.request.user, self.permission[0]).exists():
-            raise PermissionDenied(_("只有物流企业账户或白名单单位防疫专班可以登记车辆和驾驶员。"))
+    def dispatch(self, request, *args, **kwargs):
+        if (
+            request.user.is_authenticated
+            and not owners_for(request.user, self.permission[0]).exists()
+        ):
+            if has_any_grant(request.user):
+                raise PermissionDenied(
+                    _("只有物流企业账户或白名单单位防疫专班可以登记车辆和驾驶员。")
+                )
+        return super().dispatch(request, *args, **kwargs)
 
 
 # --- vehicles ---
@@ -172,7 +154,7 @@ class VehicleCreateView(FleetFormView):
         "白名单单位登记自有车辆和固定外包车辆（D2 三(五)）。"
     )
     testid = "vehicle-form"
-    cancel_name = "logistics:vehicle_list"
+    list_name = "logistics:vehicle_list"
 
     def perform(self, data):
         vehicle = actions.register_vehicle(
@@ -303,7 +285,7 @@ class DriverCreateView(FleetFormView):
         "服务白名单单位车辆的驾驶员可纳入运输白名单。"
     )
     testid = "driver-form"
-    cancel_name = "logistics:driver_list"
+    list_name = "logistics:driver_list"
 
     def perform(self, data):
         driver = actions.register_driver(

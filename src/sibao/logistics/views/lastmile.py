@@ -96,6 +96,41 @@ class _ObjectFormView(LastmileFormView):
         return initial
 
 
+class _RegionCreateView(LastmileFormView):
+    """A region-level row (a delivery plan, a station): the form offers the user's regions and
+    ``add_action(region, *, actor, **data)`` writes it."""
+
+    add_action = ""
+
+    def form_kwargs(self) -> dict:
+        return {"user": self.request.user, "model": self.model}
+
+    def perform(self, data):
+        region = data.pop("region")
+        getattr(actions, self.add_action)(region, actor=self.request.user, **data)
+
+
+class _RegionEditView(_ObjectFormView):
+    """Editing a region-level row: its region stays; ``change_action(obj, *, actor, **data)``."""
+
+    change_action = ""
+
+    def get_form(self, data=None):
+        form = self.form_class(
+            data,
+            initial=self.get_initial(),
+            user=self.request.user,
+            model=self.model,
+            action="change",
+        )
+        form.fields["region"].disabled = True
+        return form
+
+    def perform(self, data):
+        data.pop("region", None)
+        getattr(actions, self.change_action)(self.get_object(), actor=self.request.user, **data)
+
+
 # --- receiving points (LOG-05) ---
 
 
@@ -207,47 +242,26 @@ class DeliveryPlanListView(ScopedListView):
         return context
 
 
-class DeliveryPlanCreateView(LastmileFormView):
+class DeliveryPlanCreateView(_RegionCreateView):
     permission = (DeliveryPlan, "add")
+    model = DeliveryPlan
     form_class = DeliveryPlanForm
+    add_action = "add_delivery_plan"
     title = gettext_lazy("制定末端配送方案")
     intro = gettext_lazy("由县（市、区）指挥部办公室或交通运输部门制定；储备运力随情况更新。")
     testid = "delivery-plan-form"
     list_name = "logistics:delivery_plan_list"
 
-    def get_form(self, data=None):
-        return self.form_class(
-            data, initial=self.get_initial(), user=self.request.user, model=DeliveryPlan
-        )
 
-    def perform(self, data):
-        region = data.pop("region")
-        actions.add_delivery_plan(region, actor=self.request.user, **data)
-
-
-class DeliveryPlanEditView(_ObjectFormView):
+class DeliveryPlanEditView(_RegionEditView):
     permission = (DeliveryPlan, "change")
     model = DeliveryPlan
     form_class = DeliveryPlanForm
     fields = actions.PLAN_FIELDS
+    change_action = "change_delivery_plan"
     title = gettext_lazy("修改末端配送方案")
     testid = "delivery-plan-form"
     list_name = "logistics:delivery_plan_list"
-
-    def get_form(self, data=None):
-        form = self.form_class(
-            data,
-            initial=self.get_initial(),
-            user=self.request.user,
-            model=DeliveryPlan,
-            action="change",
-        )
-        form.fields["region"].disabled = True
-        return form
-
-    def perform(self, data):
-        data.pop("region", None)
-        actions.change_delivery_plan(self.get_object(), actor=self.request.user, **data)
 
 
 # --- supply stations (LOG-05) ---
@@ -295,47 +309,26 @@ class StationListView(ScopedListView):
         return context
 
 
-class StationCreateView(LastmileFormView):
+class StationCreateView(_RegionCreateView):
     permission = (SupplyStation, "add")
+    model = SupplyStation
     form_class = StationForm
+    add_action = "add_station"
     title = gettext_lazy("新增中转接驳站点")
     intro = gettext_lazy("新增的站点处于储备状态，由指挥部办公室启用，或在应急状态下自动启用。")
     testid = "station-form"
     list_name = "logistics:station_list"
 
-    def get_form(self, data=None):
-        return self.form_class(
-            data, initial=self.get_initial(), user=self.request.user, model=SupplyStation
-        )
 
-    def perform(self, data):
-        region = data.pop("region")
-        actions.add_station(region, actor=self.request.user, **data)
-
-
-class StationEditView(_ObjectFormView):
+class StationEditView(_RegionEditView):
     permission = (SupplyStation, "change")
     model = SupplyStation
     form_class = StationForm
     fields = actions.STATION_FIELDS
+    change_action = "change_station"
     title = gettext_lazy("修改中转接驳站点")
     testid = "station-form"
     list_name = "logistics:station_list"
-
-    def get_form(self, data=None):
-        form = self.form_class(
-            data,
-            initial=self.get_initial(),
-            user=self.request.user,
-            model=SupplyStation,
-            action="change",
-        )
-        form.fields["region"].disabled = True
-        return form
-
-    def perform(self, data):
-        data.pop("region", None)
-        actions.change_station(self.get_object(), actor=self.request.user, **data)
 
 
 class _StationSwitchView(GrantRequiredMixin, View):
