@@ -95,6 +95,33 @@ def _person_hmac(secret: str):
     return hmac.new(person, digestmod=hashlib.sha256)
 
 
+@lru_cache(maxsize=4)
+def _person_pads(secret: str):
+    """The HMAC's inner and outer SHA-256 states after the padded key (RFC 2104): copying two
+    hashlib states is twice as fast per ID number as copying an ``hmac`` object."""
+    person, _encryption = _keys(secret)
+    block = person.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+    return inner, outer
+
+
+def person_key_hasher():
+    """``hash(normalised_id_number) -> person key`` for many numbers at once (feeds): the data
+    key is read once; the number must already be normalised (``normalise_id_number``)."""
+    inner, outer = _person_pads(settings.DATA_KEY)
+    inner_copy, outer_copy = inner.copy, outer.copy
+
+    def hash_(text: str) -> str:
+        digest = inner_copy()
+        digest.update(text.encode())
+        result = outer_copy()
+        result.update(digest.digest())
+        return result.hexdigest()
+
+    return hash_
+
+
 def person_key(id_number: str, today=None) -> str:
     """The pseudonymous key of a person: the same ID number always gives the same 64 hex
     characters, and the ID number cannot be recovered from it without the data key."""
