@@ -97,3 +97,19 @@ def test_a_new_parameter_gets_its_default_in_a_new_version(db, monkeypatch):
     assert rules.ensure_complete() == before + 1
     assert rules.current()["test_only_hours"] == 12
     assert rules.ensure_complete() == before + 1  # complete now: no further version
+
+
+@pytest.mark.req("PLAT-05")
+def test_a_request_reads_the_rule_set_once_and_anew_after_a_change(db, django_assert_num_queries):
+    from sibao.core.context import request_cache
+
+    user = make_user("hq_office", "41")
+    token = request_cache.set({})
+    try:
+        first = rules.current()
+        with django_assert_num_queries(0):
+            assert rules.current() is first
+        change_rule_parameter("shutdown_max_days", 5, actor=user, reason="x")
+        assert rules.current()["shutdown_max_days"] == 5
+    finally:
+        request_cache.reset(token)

@@ -1,8 +1,11 @@
-"""The current request's client address, for audit rows written deep inside actions."""
+"""The current request's client address, for audit rows written deep inside actions, and the
+request's cache of values read once per request (``rules.current``)."""
 
 from contextvars import ContextVar
 
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+# None outside a request: nothing is cached then (commands, tests calling actions directly)
+request_cache: ContextVar[dict | None] = ContextVar("request_cache", default=None)
 
 
 class RequestContextMiddleware:
@@ -11,9 +14,11 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         token = client_address.set(request.META.get("REMOTE_ADDR") or None)
+        cache_token = request_cache.set({})
         try:
             return self.get_response(request)
         finally:
+            request_cache.reset(cache_token)
             client_address.reset(token)
 
 

@@ -843,13 +843,29 @@ def defaults() -> dict:
 
 
 def current() -> RuleSet:
-    """The newest version (one indexed query); version 0 means the catalogue defaults."""
+    """The newest version (one indexed query, once per request: a request reads it again from
+    ``core.context.request_cache``; saving a version forgets it); version 0 means the catalogue
+    defaults."""
+    from sibao.core.context import request_cache
     from sibao.core.models import RuleSetVersion
 
+    cache = request_cache.get()
+    if cache is not None and "rules.current" in cache:
+        return cache["rules.current"]
     latest = RuleSetVersion.objects.order_by("-number").only("number", "values").first()
-    if latest is None:
-        return RuleSet(0, defaults())
-    return RuleSet(latest.number, latest.values)
+    ruleset = RuleSet(0, defaults()) if latest is None else RuleSet(latest.number, latest.values)
+    if cache is not None:
+        cache["rules.current"] = ruleset
+    return ruleset
+
+
+def forget_current(**_kwargs) -> None:
+    """Drop the request's cached rule set (a new version was saved)."""
+    from sibao.core.context import request_cache
+
+    cache = request_cache.get()
+    if cache is not None:
+        cache.pop("rules.current", None)
 
 
 def at_version(number: int) -> RuleSet:
