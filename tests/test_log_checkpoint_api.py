@@ -140,7 +140,7 @@ def test_the_check_and_its_audit_row_are_stored_together(scene):
     _verify_and_resend(scene)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_check_and_its_audit_row_are_stored_together_in_autocommit(scene):
     # outside a test transaction, as under a server: a resend's unique-constraint error leaves
     # the connection usable for reading the stored check
