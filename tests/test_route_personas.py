@@ -25,6 +25,11 @@ from tests.routes import (
     log_lastmile,
     log_passes,
     log_trips,
+    mon_board,
+    mon_outbox,
+    mon_production,
+    mon_reports,
+    mon_warnings,
     places_scans,
     places_spaces,
     places_tracing,
@@ -74,6 +79,11 @@ AREAS = (
     log_checkpoint,
     log_trips,
     log_lastmile,
+    mon_board,
+    mon_warnings,
+    mon_production,
+    mon_reports,
+    mon_outbox,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

@@ -179,12 +179,26 @@ LOGISTICS_FLEET_KEEP = {
     "logistics.supplystation": VIEW,
 }
 
+# Monitoring (MON-01 … MON-05). Every government role reads the dashboard (its gate is reading early
+# warnings), the warnings and the units' production reports; the HQs, departments and the health
+# office "respond" to warnings (acknowledge, assign, open a work order or a consultation, resolve);
+# a unit "add"s its own production report.
+MONITORING_READ = {
+    "command.earlywarning": VIEW,
+    "enterprises.productionreport": VIEW_EXPORT,
+}
+MONITORING_RESPOND = {
+    "command.earlywarning": frozenset({"view", "respond"}),
+    "enterprises.productionreport": VIEW_EXPORT,
+}
+
 # model label -> actions, per role. "view" is reading; "export" a file download; "unmask" reading
 # personal data in the clear (audited); "change_rules" a new rule-set version. Whitelist actions:
 # "apply" (an application), "review" (decide one), "adjust" (add/remove/tier between batches),
 # "publish" (criteria, batches), "fuse" (remove for causing spread), "merge" (duplicate records).
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HQ_LEADER: {
+        **MONITORING_RESPOND,
         **LOGISTICS_READ,
         "logistics.roadclosurerequest": frozenset({"view", "decide"}),
         **WORKORDERS_READ,
@@ -205,6 +219,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditlog": VIEW,
     },
     Role.HQ_OFFICE: {
+        **MONITORING_RESPOND,
         **LOGISTICS_READ,
         "logistics.vehiclepass": frozenset({"view", "export", "decide"}),
         "logistics.checkpoint": frozenset({"view", "add", "change"}),
@@ -252,6 +267,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.rulesetversion": frozenset({"change_rules"}),
     },
     Role.DEPARTMENT_STAFF: {
+        **MONITORING_RESPOND,
         **LOGISTICS_READ,
         "logistics.vehiclepass": frozenset({"view", "export", "decide"}),
         "logistics.checkpoint": frozenset({"view", "add", "change"}),
@@ -288,6 +304,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.responsibility": frozenset({"view", "change"}),
     },
     Role.HEALTH_OFFICE: {
+        **MONITORING_RESPOND,
         **LOGISTICS_READ,
         "logistics.driver": frozenset({"view", "unmask"}),
         "logistics.tripsample": frozenset({"view", "change"}),
@@ -322,6 +339,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "accounts.user": frozenset({"view"}),
     },
     Role.LIAISON_CADRE: {
+        **MONITORING_READ,
         "logistics.vehicle": VIEW,
         "logistics.vehiclepass": VIEW,
         "logistics.trip": VIEW,
@@ -351,6 +369,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "enterprises.selfassessment": VIEW,
     },
     Role.ENTERPRISE_ADMIN: {
+        "enterprises.productionreport": frozenset({"view", "add"}),
         **LOGISTICS_FLEET_KEEP,
         "logistics.receivingpoint": frozenset({"view", "add", "change"}),
         **WORKORDERS_FILE,

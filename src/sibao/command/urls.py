@@ -14,4 +14,7 @@ urlpatterns = [
     # --- escalation: problems, escalation, consultations, tasks (CMD-03) ---
     # the escalation area's pages ("command:problem_list", …) are listed with its views
     path("", ("sibao.command.views.escalation", None, None)),
+    # --- warnings: early warnings, seven dimensions, one-click response (MON-02) ---
+    # the warnings area's pages ("command:warning_list", …) are listed with its views
+    path("", ("sibao.command.views.warnings", None, None)),
 ]

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "sibao.command",
     "sibao.workorders",
     "sibao.logistics",
+    "sibao.dashboard",
 ]
 
 MIDDLEWARE = [

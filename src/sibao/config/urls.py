@@ -21,4 +21,5 @@ urlpatterns = [
     path("command/", include("sibao.command.urls")),
     path("demands/", include("sibao.workorders.urls")),
     path("logistics/", include("sibao.logistics.urls")),
+    path("dashboard/", include("sibao.dashboard.urls")),
 ]

@@ -34,11 +34,30 @@ G_POLICIES = _("政策助力")
 G_COMMAND = _("指挥调度")
 G_DEMANDS = _("问题交办")
 G_LOGISTICS = _("物流保通")
+G_MONITOR = _("运行监测")
 G_REFERENCE = _("基础数据")
 G_SYSTEM = _("系统管理")
 
 NAV_ITEMS = (
     NavItem(_("首页"), "core:home"),
+    # monitoring: entries go in the G_MONITOR group, under each area's marker
+    # --- board: the one-screen dashboard (MON-01) ---
+    NavItem(_("一屏掌控"), "dashboard:board", ("command.earlywarning", "view"), group=G_MONITOR),
+    # --- warnings: early warnings (MON-02) ---
+    NavItem(
+        _("监测预警"), "command:warning_list", ("command.earlywarning", "view"), group=G_MONITOR
+    ),
+    # --- production: production status (MON-03) ---
+    NavItem(
+        _("生产经营状况"),
+        "enterprises:production_list",
+        ("enterprises.productionreport", "view"),
+        group=G_MONITOR,
+    ),
+    # --- reports: daily and weekly reports (MON-04) ---
+    NavItem(
+        _("日报周报"), "dashboard:report_list", ("command.earlywarning", "view"), group=G_MONITOR
+    ),
     NavItem(_("企业（项目）"), "enterprises:enterprise_list", ("enterprises.enterprise", "view")),
     # --- criteria, facts, applications, review (WL-03, WL-04, WL-11) ---
     NavItem(

@@ -73,6 +73,7 @@ G_DISPATCH = _("调度")
 G_SECURITY = _("安全")
 G_RETENTION = _("数据保留")
 G_PLACES = _("场所码与流调")
+G_MONITOR = _("运行监测")
 
 _MAPPING_ITEM = re.compile(r"^[a-z_]+:[a-z_]+(,[a-z_]+)*$")
 
@@ -807,6 +808,10 @@ PARAMETERS: tuple[Parameter, ...] = (
         0,
         90,
     ),
+    # --- warnings: warning rules of the seven dimensions (MON-02), group G_MONITOR ---
+    # --- production: production status parameters (MON-03), group G_MONITOR ---
+    # --- board: dashboard parameters (MON-01), group G_MONITOR ---
+    # --- outbox: delivery retries (MON-05), group G_MONITOR ---
     P("scan_retention_days", 21, "int", _("天"), "PIPL", _("扫码记录保存期"), G_RETENTION, 1),
     P(
         "test_result_retention_days",

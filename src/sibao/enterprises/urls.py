@@ -11,6 +11,8 @@ from sibao.enterprises.views import (  # criteria area  # chain area
 
 app_name = "enterprises"
 urlpatterns = [
+    # --- production: production status reports, trends per unit and region (MON-03) ---
+    path("", ("sibao.enterprises.views.production", None, None)),
     # --- registry (WL-01, WL-02) ---
     path("", registry.EnterpriseListView.as_view(), name="enterprise_list"),
     path("<int:pk>/", registry.EnterpriseDetailView.as_view(), name="enterprise_detail"),

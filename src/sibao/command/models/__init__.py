@@ -24,8 +24,22 @@ from sibao.command.models.oversight import (
     RewardPenalty,
     ShutdownRequest,
 )
+from sibao.command.models.warnings import (
+    ACTIVE_WARNING_STATUSES,
+    WARNING_WORKFLOW,
+    EarlyWarning,
+    WarningDimension,
+    WarningLevel,
+    WarningStatus,
+)
 
 __all__ = [
+    "ACTIVE_WARNING_STATUSES",
+    "WARNING_WORKFLOW",
+    "EarlyWarning",
+    "WarningDimension",
+    "WarningLevel",
+    "WarningStatus",
     "AgendaItem",
     "CitySupplyAssignment",
     "Consultation",

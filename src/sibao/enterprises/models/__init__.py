@@ -15,6 +15,7 @@ from sibao.enterprises.models.criteria import (
     Criterion,
     SelfAssessment,
 )
+from sibao.enterprises.models.production import ProductionReport, ProductionState
 from sibao.enterprises.models.registry import (
     PARK_KINDS,
     Enterprise,
@@ -49,6 +50,8 @@ __all__ = [
     "InclusionProposal",
     "Pairing",
     "PairingStatus",
+    "ProductionReport",
+    "ProductionState",
     "Responsibility",
     "ResponsibilityParty",
     "SelfAssessment",
