@@ -450,6 +450,10 @@ class Command(BaseCommand):
             created.append(self._logistics_company)
         epidemic["logistics"] = seed_logistics([e.pk for e in created], seed=seed)
         # --- end fleet ---
+        # --- production: weeks of daily production reports of the whitelisted units (MON-03) ---
+        # --- end production ---
+        # --- warnings: a first evaluation of the warning rules, some warnings acted on (MON-02) ---
+        # --- end warnings ---
 
         audit.record(
             SEED_ACTION,
