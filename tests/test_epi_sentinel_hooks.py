@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from sibao.accounts.roles import Role
-from sibao.core.models import Notification
+from sibao.core.models import Notification, OutboxMessage
 from sibao.core.personal import person_key
 from sibao.core.testing import OWN_COUNTY, id_number, make_staff, make_user
 from sibao.epidemic import sentinel
@@ -18,7 +18,6 @@ from sibao.epidemic.models import (
     DataSource,
     DrugPurchase,
     ItineraryChange,
-    OutboxMessage,
     SentinelAlert,
 )
 from sibao.epidemic.models import (

@@ -10,14 +10,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from sibao.accounts.roles import Role
-from sibao.core.models import Notification
+from sibao.core.models import Notification, OutboxMessage, OutboxStatus
 from sibao.core.testing import make_staff, make_user
 from sibao.epidemic import sentinel, tasks
 from sibao.epidemic.compliance import EmergencyScope
 from sibao.epidemic.models import (
     AlertKind,
-    OutboxMessage,
-    OutboxStatus,
     PostClass,
     SentinelAlert,
 )

@@ -7,11 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sibao.accounts.roles import Role
-from sibao.core.models import AuditLog, Notification, TransitionRecord
+from sibao.core.models import AuditLog, Notification, OutboxMessage, TransitionRecord
 from sibao.core.testing import OTHER_COUNTY, OWN_COUNTY, make_enterprise, make_policy, make_user
 from sibao.enterprises import actions as enterprise_actions
 from sibao.enterprises.models import EnterpriseFact, FactSource
-from sibao.epidemic.models import OutboxMessage
 from sibao.policies import actions
 from sibao.policies.actions.uptake import UPTAKE_WORKFLOW
 from sibao.policies.models import MatchResult, PolicyMatch, UptakeStatus

@@ -21,14 +21,11 @@ ROUTES: dict = {
     # counts per region are a jurisdiction's figure: not for a unit's admin
     "epidemic:alert_counts": (None, (302, 403, 200, 200, 403)),
     "epidemic:alert_detail": (lambda o: {"pk": o["own_alert"].pk}, UI_OWN_COUNTY_OBJECT),
-    # the outbox is the health office's and the system administrators'
-    "epidemic:outbox_list": (None, (302, 403, 403, 403, 403)),
     "api:overdue-staff-list": (None, API_LIST),
     "api:compliance-rate-list": (None, API_LIST),
     "api:compliance-rate-units": (None, API_LIST),
     "api:sentinel-alert-list": (None, API_LIST),
     "api:sentinel-alert-detail": (lambda o: {"pk": o["own_alert"].pk}, API_OWN_COUNTY_OBJECT),
-    "api:outbox-list": (None, (401, 403, 403, 403, 403)),
 }
 NOT_GET: dict = {
     "epidemic:alert_assign": "tests/test_epi_sentinel_alerts.py",

@@ -3,7 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sibao.core.scoping import Scope, ScopedQuerySet
+from sibao.core.scoping import Scope, ScopedManager, ScopedQuerySet
+from sibao.core.workflow import Transition, Workflow
 
 
 class AppendOnlyError(Exception):
@@ -192,3 +193,105 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- outbox: messages to phones and other channels (MON-05) ---
+
+
+class OutboxChannel(models.TextChoices):
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("政务微信")
+    EMAIL = "email", _("邮件")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class OutboxMessage(models.Model):
+    """A message leaving the platform through a channel (SMS, 政务微信, e-mail) and its delivery
+    state. ``core.outbox`` queues and sends them with the sender configured per channel; a
+    failure is retried with a growing delay until the rule set's maximum, then the message is
+    failed. The recipient is either a phone number (stored encrypted and masked, e.g. a roster
+    phone) or a platform user, whose address the sender reads at the last moment. The body never
+    contains an ID number or a phone number in clear.
+
+    ``region_code`` and ``enterprise_id`` are copied from what the message is about, so that the
+    outbox is scoped like the data it speaks of (one prefix match, no join).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    channel = models.CharField(
+        _("渠道"), max_length=8, choices=OutboxChannel.choices, default=OutboxChannel.SMS
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("接收用户"),
+    )
+    person_key = models.CharField(_("人员标识"), max_length=64, blank=True)
+    phone_encrypted = models.TextField(_("手机号码（加密）"), blank=True)
+    phone_masked = models.CharField(_("手机号码"), max_length=11, blank=True)
+    subject = models.CharField(_("标题"), max_length=200, blank=True)
+    body = models.CharField(_("内容"), max_length=500)
+    dedupe_key = models.CharField(_("去重键"), max_length=160, unique=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    # pending: due from this time; sending: the claim lapses at this time (then it is queued again)
+    next_attempt_at = models.DateTimeField(
+        _("下次发送时间"), null=True, blank=True, default=timezone.now
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=255, blank=True)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    enterprise_id = models.BigIntegerField(_("单位"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope = Scope(region="region_code", enterprise="enterprise_id")
+    # what people do to a message; the sender's own moves (pending → sending → sent, a retry
+    # scheduled, given up) are conditional bulk updates in ``core.outbox``, counted in
+    # ``attempts`` and ``last_error`` rather than in the history
+    workflow = Workflow(
+        Transition(OutboxStatus.FAILED, "retry", OutboxStatus.PENDING),
+        Transition(OutboxStatus.PENDING, "cancel", OutboxStatus.CANCELLED),
+        labels=OutboxStatus,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the sender's claim: due pending messages and lapsed claims, oldest first
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # the outbox page of a region, newest first
+            models.Index(fields=["region_code", "-created_at"], name="outbox_by_region"),
+        ]
+        verbose_name = _("外发消息")
+        verbose_name_plural = _("外发消息")
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.recipient_label} {self.body[:20]}"
+
+    @property
+    def recipient_label(self) -> str:
+        """Who the message goes to, masked: the phone, else the user."""
+        if self.phone_masked:
+            return self.phone_masked
+        if self.recipient_id is not None:
+            return str(self.recipient)
+        return ""
+
+    def can_retry(self) -> bool:
+        return self.status == OutboxStatus.FAILED
+
+    def can_cancel(self) -> bool:
+        return self.status == OutboxStatus.PENDING

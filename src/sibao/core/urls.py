@@ -19,4 +19,9 @@ urlpatterns = [
         views.NotificationReadAllView.as_view(),
         name="notification_read_all",
     ),
+    # --- outbox: messages to phones and other channels (MON-05) ---
+    path("outbox/", views.OutboxListView.as_view(), name="outbox_list"),
+    path("outbox/export/", views.OutboxExportView.as_view(), name="outbox_export"),
+    path("outbox/<int:pk>/retry/", views.OutboxRetryView.as_view(), name="outbox_retry"),
+    path("outbox/<int:pk>/cancel/", views.OutboxCancelView.as_view(), name="outbox_cancel"),
 ]

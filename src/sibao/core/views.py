@@ -1,24 +1,36 @@
+import tempfile
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
+from openpyxl import Workbook
 
 from sibao.accounts.access import can, has_any_grant
 from sibao.core import rules
-from sibao.core.actions import change_rule_parameter
-from sibao.core.filtersets import AuditLogFilterSet
+from sibao.core.actions import (
+    cancel_outbox_message,
+    change_rule_parameter,
+    record_outbox_export,
+    retry_outbox_message,
+)
+from sibao.core.filtersets import AuditLogFilterSet, OutboxMessageFilterSet
 from sibao.core.forms import RuleChangeForm
 from sibao.core.generic import GrantRequiredMixin, ScopedListView, SignedInMixin
-from sibao.core.models import AuditLog, Notification, RuleSetVersion
-from sibao.core.notifications import mark_read
+from sibao.core.models import AuditLog, Notification, OutboxMessage, OutboxStatus, RuleSetVersion
+from sibao.core.notifications import inbox_counts, mark_read
 from sibao.enterprises.models import Enterprise
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class HomeView(SignedInMixin, TemplateView):
@@ -115,14 +127,16 @@ class AuditLogListView(ScopedListView):
     partial_template_name = "core/auditlog_table.html"
 
 
-# --- notification inbox (the chain area's helpers) ---
+# --- notification inbox and outbox (MON-05) ---
 
 
 class NotificationListView(SignedInMixin, ListView):
-    """The signed-in user's own inbox, newest first; POST marks one message (``id``) or all as
-    read. Nobody else's messages are reachable here."""
+    """MON-05: the signed-in user's own inbox, newest first, all or unread only, with a link per
+    message. Nobody else's messages are reachable here; an HTMX request (paging, the tabs) gets
+    the list only."""
 
     template_name = "core/notification_list.html"
+    partial_template_name = "core/notification_items.html"
     paginate_by = 30
     context_object_name = "notifications"
 
@@ -132,24 +146,36 @@ class NotificationListView(SignedInMixin, ListView):
             queryset = queryset.filter(read_at__isnull=True)
         return queryset
 
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False):
+            return [self.partial_template_name]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
+        context["unread_only"] = bool(self.request.GET.get("unread"))
+        context["counts"] = inbox_counts(self.request.user)
         return context
 
 
 @method_decorator(require_POST, name="dispatch")
 class NotificationReadView(SignedInMixin, View):
     """Mark one of the user's own messages as read, then follow its link (or return to the
-    inbox); another user's message id answers 404."""
+    inbox; an HTMX request gets the message again, read, and the header's new count); another
+    user's message id answers 404."""
 
     def post(self, request, pk):
         item = get_object_or_404(Notification, pk=pk, recipient=request.user)
         mark_read(request.user, notification_ids=[item.pk])
         if request.POST.get("follow") and item.url.startswith("/"):
             return redirect(item.url)
+        if getattr(request, "htmx", False):
+            item.refresh_from_db()
+            context = {"n": item, "unread_badge_oob": True, "counts": inbox_counts(request.user)}
+            return render(request, "core/notification_item.html", context)
         return redirect("core:notification_list")
 
 
@@ -161,3 +187,143 @@ class NotificationReadAllView(SignedInMixin, View):
         count = mark_read(request.user)
         messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": count})
         return redirect("core:notification_list")
+
+
+def _outbox_messages(user, action="view"):
+    return OutboxMessage.objects.visible_to(user, action).select_related("recipient")
+
+
+class OutboxListView(ScopedListView):
+    """MON-05: messages to phones and other channels in the user's jurisdiction, with their
+    delivery state (attempts, next attempt, last error), recipients masked; a failed message
+    may be sent again and a pending one cancelled."""
+
+    model = OutboxMessage
+    filterset_class = OutboxMessageFilterSet
+    template_name = "core/outbox_list.html"
+    partial_template_name = "core/outbox_table.html"
+
+    def get_base_queryset(self):
+        return _outbox_messages(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_change"] = can(user, OutboxMessage, "change")
+        context["can_export"] = can(user, OutboxMessage, "export")
+        totals = OutboxMessage.objects.visible_to(user, "view").aggregate(
+            **{
+                status: Count("id", filter=Q(status=status))
+                for status in (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.SENT)
+            }
+        )
+        context["totals"] = totals
+        return context
+
+
+class OutboxExportView(GrantRequiredMixin, View):
+    """MON-05: the filtered outbox as an Excel file (recipients masked; audited)."""
+
+    permission = (OutboxMessage, "export")
+
+    def get(self, request):
+        queryset = _outbox_messages(request.user, "export")
+        filterset = OutboxMessageFilterSet(request.GET or None, queryset=queryset, request=request)
+        if filterset.is_bound:
+            queryset = filterset.qs
+        header = [
+            _("编号"),
+            _("渠道"),
+            _("接收人"),
+            _("标题"),
+            _("内容"),
+            _("状态"),
+            _("已尝试次数"),
+            _("下次发送时间"),
+            _("发送时间"),
+            _("最近错误"),
+            _("区划代码"),
+            _("生成时间"),
+        ]
+
+        def when(value):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(str(_("外发消息")))
+        sheet.append([str(h) for h in header])
+        count = 0
+        for m in queryset.order_by("-created_at", "-id").iterator(chunk_size=500):
+            sheet.append(
+                [
+                    m.pk,
+                    str(m.get_channel_display()),
+                    m.recipient_label,
+                    m.subject,
+                    m.body,
+                    str(m.get_status_display()),
+                    m.attempts,
+                    when(m.next_attempt_at) if m.status == OutboxStatus.PENDING else "",
+                    when(m.sent_at),
+                    m.last_error,
+                    m.region_code,
+                    when(m.created_at),
+                ]
+            )
+            count += 1
+        record_outbox_export(actor=request.user, rows=count, filters=request.GET.urlencode())
+        spool = tempfile.TemporaryFile(suffix=".xlsx")
+        workbook.save(spool)
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"outbox-{timezone.localdate():%Y%m%d}.xlsx",
+            content_type=XLSX,
+        )
+
+
+class _OutboxActionView(GrantRequiredMixin, View):
+    """POST only: one step on one message of the user's scope (else 404), through its action;
+    an HTMX request gets the message's table row again, otherwise back to the list."""
+
+    permission = (OutboxMessage, "change")
+    http_method_names = ["post"]
+    done_message = ""
+
+    def perform(self, message):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        message = get_object_or_404(_outbox_messages(request.user), pk=pk)
+        error = ""
+        try:
+            message = self.perform(message)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        if getattr(request, "htmx", False):
+            message = _outbox_messages(request.user).get(pk=pk)
+            context = {"m": message, "can_change": True, "row_error": error}
+            return render(request, "core/outbox_row.html", context)
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, self.done_message)
+        back = request.POST.get("next", "")
+        if back.startswith("/") and not back.startswith("//"):
+            return redirect(back)
+        return redirect("core:outbox_list")
+
+
+class OutboxRetryView(_OutboxActionView):
+    done_message = gettext_lazy("已重新排队发送。")
+
+    def perform(self, message):
+        return retry_outbox_message(message, actor=self.request.user)
+
+
+class OutboxCancelView(_OutboxActionView):
+    done_message = gettext_lazy("已取消发送。")
+
+    def perform(self, message):
+        return cancel_outbox_message(message, actor=self.request.user)

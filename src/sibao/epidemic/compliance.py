@@ -140,15 +140,19 @@ def overdue_q(now, rules, scope: EmergencyScope) -> Q:
     shortest = min(windows.values())
     if scope:
         shortest = min(shortest, rules["nat_interval_hours_emergency"])
-    branches = NOTHING
-    in_emergency = scope.q() if scope else None
+    normal = NOTHING
     for post_class, hours in windows.items():
-        branch = Q(post_class=post_class) & _stale(now, hours)
-        if in_emergency is not None:
-            emergency_hours = window_hours(post_class, in_emergency=True, rules=rules)
-            branches |= Q(post_class=post_class) & in_emergency & _stale(now, emergency_hours)
-            branch &= ~in_emergency
-        branches |= branch
+        normal |= Q(post_class=post_class) & _stale(now, hours)
+    if not scope:
+        return Q(is_active=True) & _stale(now, shortest) & normal
+    # the scope (region prefixes and, in a wide emergency, hundreds of closed-loop unit ids) is
+    # written twice, not once per post class: the statement stays small however large it is
+    in_emergency = scope.q()
+    tightened = NOTHING
+    for post_class in windows:
+        emergency_hours = window_hours(post_class, in_emergency=True, rules=rules)
+        tightened |= Q(post_class=post_class) & _stale(now, emergency_hours)
+    branches = (in_emergency & tightened) | (~in_emergency & normal)
     return Q(is_active=True) & _stale(now, shortest) & branches
 
 

@@ -1,4 +1,4 @@
-"""Filters of the overdue-staff, alert and reminder lists (EPI-04, EPI-10); each drives both the
+"""Filters of the overdue-staff and alert lists (EPI-04, EPI-10); each drives both the
 HTML list and the API."""
 
 import django_filters
@@ -9,8 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from sibao.epidemic.models import (
     AlertKind,
     AlertStatus,
-    OutboxMessage,
-    OutboxStatus,
     PostClass,
     SentinelAlert,
     StaffCategory,
@@ -79,17 +77,3 @@ class SentinelAlertFilterSet(django_filters.FilterSet):
     def by_overdue(self, queryset, name, value):
         late = Q(status=AlertStatus.OPEN, due_at__lt=timezone.now())
         return queryset.filter(late) if value == "true" else queryset.exclude(late)
-
-
-class OutboxMessageFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=OutboxStatus.choices, label=_("状态"), empty_label=_("全部")
-    )
-    region = django_filters.CharFilter(
-        field_name="region_code", lookup_expr="startswith", label=_("区划代码")
-    )
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("单位 ID"))
-
-    class Meta:
-        model = OutboxMessage
-        fields = ["status", "region", "enterprise"]

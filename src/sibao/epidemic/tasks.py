@@ -6,7 +6,8 @@ minutes; both are idempotent, so an extra run on another host changes nothing.
 
 from django_tasks import task
 
-from sibao.epidemic import outbox, sentinel
+from sibao.core import outbox
+from sibao.epidemic import sentinel
 
 
 @task()

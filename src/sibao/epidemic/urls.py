@@ -94,7 +94,7 @@ urlpatterns = [
         compliance_views.AlertCloseView.as_view(),
         name="alert_close",
     ),
-    path("sentinel/outbox/", compliance_views.OutboxListView.as_view(), name="outbox_list"),
+    path("sentinel/outbox/", compliance_views.OutboxRedirectView.as_view(), name="outbox_list"),
     # --- arrivals: arrivals, risk areas, coding (EPI-08, EPI-09) ---
     path("arrivals/", arrival_views.ArrivalListView.as_view(), name="arrival_list"),
     path("arrivals/<int:pk>/", arrival_views.ArrivalDetailView.as_view(), name="arrival_detail"),

@@ -17,12 +17,11 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from sibao.accounts.access import can, covers
 from sibao.accounts.roles import PERMISSIONS, Role
-from sibao.core import audit, rules
+from sibao.core import audit, outbox, rules
 from sibao.core.i18n import stored
-from sibao.core.models import AuditLog
+from sibao.core.models import AuditLog, OutboxMessage
 from sibao.core.notifications import notify
-from sibao.epidemic import outbox
-from sibao.epidemic.models import AlertKind, AlertStatus, OutboxMessage, SentinelAlert
+from sibao.epidemic.models import AlertKind, AlertStatus, SentinelAlert
 
 __all__ = ["assign_alert", "close_alert", "raise_alert", "raise_alerts", "raise_overdue_alerts"]
 

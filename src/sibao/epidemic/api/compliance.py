@@ -1,6 +1,6 @@
 """API of test compliance (EPI-04) and the electronic sentinel (EPI-10): overdue staff (masked),
-compliance rates per region and unit, sentinel alerts with their assign and close steps, and the
-reminder outbox. Lists go through ``visible_to``; writes through ``epidemic.actions``."""
+compliance rates per region and unit, sentinel alerts with their assign and close steps (the
+reminder outbox is the platform's, ``/api/outbox/``). Lists go through ``visible_to``; writes through ``epidemic.actions``."""
 
 from django.core.paginator import Paginator
 from django.utils import timezone
@@ -15,11 +15,10 @@ from sibao.accounts.access import allowing_grants, can
 from sibao.core import rules
 from sibao.epidemic import actions, compliance, sentinel
 from sibao.epidemic.filtersets_compliance import (
-    OutboxMessageFilterSet,
     OverdueStaffFilterSet,
     SentinelAlertFilterSet,
 )
-from sibao.epidemic.models import OutboxMessage, SentinelAlert, StaffMember
+from sibao.epidemic.models import SentinelAlert, StaffMember
 from sibao.epidemic.views.compliance import jurisdiction
 
 
@@ -276,32 +275,3 @@ class SentinelAlertViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError({"owner": [_("所选人员无权处置该预警。")]})
         alert = actions.assign_alert(alert, actor=request.user, owner=owner)
         return Response(SentinelAlertSerializer(alert).data)
-
-
-# --- outbox --------------------------------------------------------------------------------------
-
-
-class OutboxMessageSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OutboxMessage
-        fields = [
-            "id",
-            "phone_masked",
-            "body",
-            "status",
-            "created_at",
-            "sent_at",
-            "error",
-            "region_code",
-            "enterprise_id",
-        ]
-        read_only_fields = fields
-
-
-class OutboxMessageViewSet(ScopedListViewSet):
-    """Reminder SMS messages in the caller's scope (health office, system administrators);
-    phones masked, never in clear."""
-
-    queryset = OutboxMessage.objects.all()
-    serializer_class = OutboxMessageSerializer
-    filterset_class = OutboxMessageFilterSet

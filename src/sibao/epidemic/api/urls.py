@@ -20,7 +20,6 @@ def register(router):
         "compliance-rates", compliance.ComplianceRateViewSet, basename="compliance-rate"
     )
     router.register("sentinel-alerts", compliance.SentinelAlertViewSet, basename="sentinel-alert")
-    router.register("outbox", compliance.OutboxMessageViewSet, basename="outbox")
     # --- arrivals: arrivals, risk areas, coding (EPI-08, EPI-09) ---
     from sibao.epidemic.api import arrivals
 

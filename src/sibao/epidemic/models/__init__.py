@@ -29,8 +29,6 @@ from sibao.epidemic.models.roster import (
 from sibao.epidemic.models.sentinel import (
     AlertKind,
     AlertStatus,
-    OutboxMessage,
-    OutboxStatus,
     SentinelAlert,
 )
 from sibao.epidemic.models.units import DailyReport, Drill, GoodsLot, Preparedness, SamplingHouse
@@ -52,8 +50,6 @@ __all__ = [
     "GoodsLot",
     "HealthCodeChange",
     "ItineraryChange",
-    "OutboxMessage",
-    "OutboxStatus",
     "PersonStatus",
     "PostClass",
     "Preparedness",

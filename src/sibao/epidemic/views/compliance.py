@@ -1,6 +1,7 @@
 """Pages of test compliance (EPI-04) and the electronic sentinel (EPI-10): overdue staff per unit
 and region with their export, compliance rates by region with drill-down, alert lists, counts and
-the alert page with its assign/close forms, the reminder outbox, and the enterprise page's panel.
+the alert page with its assign/close forms, and the enterprise page's panel. The reminder outbox
+moved to the platform's outbox page (``core:outbox_list``); its old address redirects there.
 
 Every row comes through ``visible_to``; writes go through ``epidemic.actions``.
 """
@@ -15,15 +16,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from sibao.accounts.access import allowing_grants, can
 from sibao.core import audit, rules
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.models import OutboxMessage
 from sibao.enterprises.models import Enterprise
 from sibao.epidemic import actions, compliance, sentinel
 from sibao.epidemic.filtersets_compliance import (
-    OutboxMessageFilterSet,
     OverdueStaffFilterSet,
     SentinelAlertFilterSet,
 )
@@ -31,7 +32,6 @@ from sibao.epidemic.forms_compliance import AlertAssignForm, AlertCloseForm
 from sibao.epidemic.models import (
     AlertKind,
     AlertStatus,
-    OutboxMessage,
     PostClass,
     SentinelAlert,
     StaffCategory,
@@ -226,10 +226,20 @@ class ComplianceRegionView(GrantRequiredMixin, TemplateView):
             counts = compliance.unit_counts(staff, now, ruleset, scope)
             own = compliance.RateRow("", _("本单位"), counts["staff"], counts["overdue"], True)
         units = compliance.unit_rates(staff, now, ruleset, scope)
+        # ``?overdue=true``: only the units with overdue staff (what the board's figure counts)
+        overdue_only = self.request.GET.get("overdue") == "true"
+        if overdue_only:
+            units = units.filter(overdue__gt=0)
         page = Paginator(units, self.paginate_by).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
+        toggle = query.copy()
+        toggle.pop("overdue", None)
+        if not overdue_only:
+            toggle["overdue"] = "true"
         context.update(
+            overdue_only=overdue_only,
+            overdue_toggle=toggle.urlencode(),
             region=region,
             own=own,
             children=children,
@@ -421,10 +431,9 @@ class AlertCloseView(_AlertFormView):
 # --- reminders ---------------------------------------------------------------------------------
 
 
-class OutboxListView(ScopedListView):
-    """Reminder SMS messages in the user's scope and whether they went out (masked phones)."""
+class OutboxRedirectView(GrantRequiredMixin, RedirectView):
+    """The reminder outbox's old address: the platform's outbox page (MON-05), filters kept."""
 
-    model = OutboxMessage
-    filterset_class = OutboxMessageFilterSet
-    template_name = "epidemic/compliance/outbox_list.html"
-    partial_template_name = "epidemic/compliance/outbox_table.html"
+    permission = (OutboxMessage, "view")
+    pattern_name = "core:outbox_list"
+    query_string = True

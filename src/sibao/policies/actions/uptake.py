@@ -272,13 +272,13 @@ def push(policy, *, actor, matches=None) -> int:
 
 
 def _queue_sms(policy, rows) -> int:
-    """SMS through the outbox (``epidemic.OutboxMessage``) to each pushed enterprise whose
+    """SMS through the outbox (``core.OutboxMessage``) to each pushed enterprise whose
     registered contact number is a mobile; once per policy and enterprise. The number is stored
     encrypted and masked, never in clear; the body carries neither."""
     from sibao.core.masking import mask_phone
+    from sibao.core.models import OutboxMessage
+    from sibao.core.outbox import scrub
     from sibao.core.personal import encrypt
-    from sibao.epidemic.models import OutboxMessage
-    from sibao.epidemic.outbox import scrub
 
     body = scrub(
         _stored(

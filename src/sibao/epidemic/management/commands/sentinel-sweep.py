@@ -3,7 +3,8 @@ pending reminders. Safe to run more than once a day: a second run raises nothing
 
 from django.core.management.base import BaseCommand
 
-from sibao.epidemic import outbox, sentinel, tasks
+from sibao.core import outbox
+from sibao.epidemic import sentinel, tasks
 
 
 class Command(BaseCommand):
