@@ -8,5 +8,6 @@ from sibao.enterprises.actions.chain import *  # noqa: F403
 from sibao.enterprises.actions.checks import *  # noqa: F403
 from sibao.enterprises.actions.criteria import *  # noqa: F403
 from sibao.enterprises.actions.facts import *  # noqa: F403
+from sibao.enterprises.actions.production import *  # noqa: F403
 from sibao.enterprises.actions.registry import *  # noqa: F403
 from sibao.enterprises.actions.whitelist import *  # noqa: F403

@@ -26,3 +26,9 @@ def register(router):
     router.register("spot-checks", chain.SpotCheckViewSet, basename="spot-check")
     router.register("responsibilities", chain.ResponsibilityViewSet, basename="responsibility")
     router.register("fuse", chain.FuseViewSet, basename="fuse")
+    # --- production: production status reports (MON-03) ---
+    from sibao.enterprises.api import production
+
+    router.register(
+        "production-reports", production.ProductionReportViewSet, basename="production-report"
+    )
