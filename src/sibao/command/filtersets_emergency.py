@@ -15,6 +15,7 @@ from sibao.command.models import (
     RegionState,
     RegionStatus,
 )
+from sibao.command.queries_emergency import in_loop_q
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
 
@@ -83,10 +84,13 @@ class LoopStatusFilterSet(_Unit):
     reported_today = django_filters.ChoiceFilter(
         choices=YES_NO, method="by_reported", label=_("今日已报"), empty_label=_("全部")
     )
+    running = django_filters.ChoiceFilter(
+        choices=YES_NO, method="by_running", label=_("闭环进行中"), empty_label=_("全部")
+    )
 
     class Meta:
         model = LoopStatus
-        fields = ["q", "region", "mode", "open", "reported_today", "enterprise"]
+        fields = ["q", "region", "mode", "open", "reported_today", "running", "enterprise"]
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -98,6 +102,14 @@ class LoopStatusFilterSet(_Unit):
         if flag is None:
             return queryset
         return queryset.filter(ended_at__isnull=flag)
+
+    def by_running(self, queryset, name, value):
+        """Loops begun and not ended now (announced ones start later): the board's figure."""
+        flag = _flag(value)
+        if flag is None:
+            return queryset
+        running = in_loop_q(timezone.now())
+        return queryset.filter(running) if flag else queryset.exclude(running)
 
     def by_reported(self, queryset, name, value):
         flag = _flag(value)

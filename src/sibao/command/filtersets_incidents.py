@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sibao.command.models import Incident, IncidentStep, SilentPeriod, StepKind
+from sibao.command.queries_incidents import ACTIVE
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
 
@@ -28,10 +29,13 @@ class IncidentFilterSet(django_filters.FilterSet):
     since = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label=_("发现日期起")
     )
+    active = django_filters.ChoiceFilter(
+        choices=YES_NO, method="by_active", label=_("处置中（未恢复生产）"), empty_label=_("全部")
+    )
 
     class Meta:
         model = Incident
-        fields = ["q", "status", "kind", "overdue", "region", "enterprise", "since"]
+        fields = ["q", "status", "kind", "overdue", "region", "enterprise", "since", "active"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -40,6 +44,12 @@ class IncidentFilterSet(django_filters.FilterSet):
             | Q(description__icontains=value)
             | Q(observation_room__icontains=value)
         )
+
+    def by_active(self, queryset, name, value):
+        """Incidents not closed (not yet resumed): the board's "open incidents" figure."""
+        if value == "true":
+            return queryset.filter(status__in=ACTIVE)
+        return queryset.exclude(status__in=ACTIVE)
 
     def by_overdue(self, queryset, name, value):
         late = IncidentStep.objects.filter(

@@ -13,6 +13,7 @@ from sibao.command.models import (
     RewardPenalty,
     ShutdownRequest,
 )
+from sibao.command.queries_oversight import in_force_q
 
 
 class _UnitSearch(django_filters.FilterSet):
@@ -39,10 +40,18 @@ class ShutdownRequestFilterSet(_UnitSearch):
         choices=ShutdownRequest.Status.choices, label=_("状态"), empty_label=_("全部")
     )
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("单位编号"))
+    in_force = django_filters.BooleanFilter(method="by_in_force", label=_("停产中"))
 
     class Meta:
         model = ShutdownRequest
-        fields = ["q", "status", "region", "enterprise"]
+        fields = ["q", "status", "region", "enterprise", "in_force"]
+
+    def by_in_force(self, queryset, name, value):
+        """Approved shutdowns whose period holds now: the board's "shut down" figure."""
+        if value is None:
+            return queryset
+        running = in_force_q()
+        return queryset.filter(running) if value else queryset.exclude(running)
 
 
 class RestrictionFilterSet(_UnitSearch):

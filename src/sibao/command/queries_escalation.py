@@ -118,6 +118,7 @@ SUBJECT_PAGES = {
     "command.incident": ("command:incident_detail", "pk"),
     "regions.region": ("regions:region_detail", "code"),
     "enterprises.enterprise": ("enterprises:enterprise_detail", "pk"),
+    "command.earlywarning": ("command:warning_detail", "pk"),
 }
 
 

@@ -26,3 +26,24 @@ def sweep_shutdowns() -> dict:
     from sibao.command.actions.oversight import sweep_shutdowns as sweep
 
     return sweep()
+
+
+# --- warnings ---
+
+
+@task()
+def evaluate_warnings() -> dict:
+    """MON-02: evaluate every warning rule (``command.actions.warnings.evaluate_warnings``):
+    raise, refresh, reopen and clear warnings; the scheduler enqueues it every 10 minutes."""
+    from sibao.command.actions.warnings import evaluate_warnings as evaluate
+
+    return evaluate()
+
+
+@task()
+def evaluate_unit_warnings(codes: list, units: list) -> dict:
+    """MON-02 on events: re-check the rules ``codes`` for the units ``units`` only (enqueued by
+    ``command.monitoring.events`` after a save that concerns them)."""
+    from sibao.command.actions.warnings import evaluate_warnings as evaluate
+
+    return evaluate(codes=set(codes), units=set(units))

@@ -41,3 +41,7 @@ def register(router):
     router.register(
         "consultation-tasks", escalation.ConsultationTaskViewSet, basename="consultation-task"
     )
+    # --- warnings: early warnings, seven dimensions, one-click response (MON-02) ---
+    from sibao.command.api import warnings
+
+    router.register("warnings", warnings.EarlyWarningViewSet, basename="warning")

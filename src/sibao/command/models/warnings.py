@@ -77,6 +77,11 @@ def _user(verbose):
 
 
 class EarlyWarning(models.Model):
+    """One firing of a warning rule about one subject (a unit, a region, a demand, an incident,
+    a cadre's assignment), raised once per ``key`` and kept up to date by the evaluator
+    (``command.actions.warnings.evaluate_warnings``); ``facts`` holds the parameter values and
+    figures it was last seen with, ``rule_set_version`` the version they came from."""
+
     id = models.BigAutoField(primary_key=True)
     rule = models.CharField(_("预警规则"), max_length=64)
     dimension = models.CharField(_("监测维度"), max_length=16, choices=WarningDimension.choices)
