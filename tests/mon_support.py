@@ -5,9 +5,11 @@ from urllib.parse import urlsplit
 
 
 def board(client, region: str | None = None):
-    """The board page for ``region`` (the user's broadest region when None): the response."""
-    url = "/dashboard/" + (f"?region={region}" if region else "")
-    response = client.get(url)
+    """The board page for ``region`` (the user's broadest region when None): the response.
+
+    The board caches its figures per region and scope for up to a minute; ``refresh=1`` (its
+    刷新 button) recomputes them, so that a test always compares figures with the data it made."""
+    response = client.get("/dashboard/", {"refresh": "1", **({"region": region} if region else {})})
     assert response.status_code == 200, response.status_code
     return response
 

@@ -8,6 +8,8 @@ UI_BOARD = (302, 403, 200, 200, 403)
 
 ROUTES: dict = {
     "dashboard:board": (None, UI_BOARD),
+    "dashboard:board_panels": (None, UI_BOARD),
+    "dashboard:map_data": (None, UI_BOARD),
 }
 
 NOT_GET: dict = {}

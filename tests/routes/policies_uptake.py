@@ -35,6 +35,7 @@ ROUTES: dict = {
     "policies:uptake_mine": (_policy, (302, 403, 302, 302, 302)),
     "policies:uptake_unredeemed": (_policy, REGION_PAGE),
     "policies:uptake_match": (_match, OWN_ROW),
+    "policies:uptake_matches": (None, UI_LIST),
     "policies:follow_up_list": (None, REGION_PAGE),
     "policies:subsidy_index": (None, UI_LIST),
     "policies:subsidy_detail": (lambda o: {"pk": o["uptake_calculation"].pk}, OWN_ROW),

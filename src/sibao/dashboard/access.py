@@ -19,16 +19,30 @@ def board_regions(user) -> list:
     return jurisdiction_regions(user, EarlyWarning, "view")
 
 
+def may_see(regions, code: str) -> bool:
+    """Whether a board of ``code`` lies inside one of ``regions`` (from ``board_regions``)."""
+    return any(code.startswith(r.code) for r in regions)
+
+
 def board_region(user, code: str | None):
-    """The region the board shows for ``code`` (or the user's broadest region)."""
+    """The region the board shows for ``code`` (or the user's broadest region), with its parent
+    and grandparent loaded for the breadcrumb."""
     from sibao.regions.models import Region
 
     regions = board_regions(user)
     if not regions:
         raise PermissionDenied(_("一屏掌控按辖区统计，您的角色无权查看。"))
-    if not code:
-        return regions[0]
-    region = Region.objects.filter(pk=code).first()
-    if region is None or not any(region.code.startswith(r.code) for r in regions):
+    code = code or regions[0].code
+    if not may_see(regions, code):
+        raise Http404
+    region = Region.objects.select_related("parent__parent").filter(pk=code).first()
+    if region is None:
         raise Http404
     return region
+
+
+def breadcrumb(user, region) -> list:
+    """Province → city → county down to ``region``, only the levels whose board the user may
+    open (a county official's breadcrumb is the county alone)."""
+    regions = board_regions(user)
+    return [level for level in [*region.ancestors(), region] if may_see(regions, level.code)]

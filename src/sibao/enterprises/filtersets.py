@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sibao.enterprises.models import PARK_KINDS, Enterprise, EnterpriseKind, WhitelistStatus
+from sibao.enterprises.queries import VALUE_KINDS, is_whitelisted
 from sibao.regions.models import IndustryDomain
 
 
@@ -36,7 +37,11 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         queryset=visible_parks, label=_("所属园区（保税区）"), empty_label=_("全部")
     )
     whitelist = django_filters.ChoiceFilter(
-        choices=[("listed", _("在册")), ("not_listed", _("未在册"))],
+        choices=[
+            ("listed", _("在册")),
+            ("not_listed", _("未在册")),
+            ("candidate", _("未纳入的企业和项目（候选）")),
+        ],
         method="by_whitelist",
         label=_("白名单"),
         empty_label=_("全部"),
@@ -53,5 +58,9 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         return queryset.filter(is_city_operation=value == "true")
 
     def by_whitelist(self, queryset, name, value):
+        if value == "candidate":
+            # the units coverage counts that are not covered yet, by their own entry or their
+            # park's (WL-07): the board's "未纳入单位" per industry
+            return queryset.filter(kind__in=VALUE_KINDS).exclude(is_whitelisted())
         listed = Q(whitelist_entry__status=WhitelistStatus.LISTED)
         return queryset.filter(listed) if value == "listed" else queryset.exclude(listed)

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sibao.command.queries_emergency import emergency_q
 from sibao.enterprises.models import (
     ServiceTier,
     WhitelistBatch,
@@ -27,10 +28,16 @@ class WhitelistEntryFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=WhitelistStatus.choices, label=_("状态"), empty_label=_("全部")
     )
+    emergency = django_filters.ChoiceFilter(
+        choices=[("true", _("是")), ("false", _("否"))],
+        method="by_emergency",
+        label=_("所在区域处于应急状态"),
+        empty_label=_("全部"),
+    )
 
     class Meta:
         model = WhitelistEntry
-        fields = ["q", "region", "industry", "tier", "status"]
+        fields = ["q", "region", "industry", "tier", "status", "emergency"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -38,6 +45,11 @@ class WhitelistEntryFilterSet(django_filters.FilterSet):
             Q(enterprise__name__icontains=value)
             | Q(enterprise__credit_code__startswith=value.upper())
         )
+
+    def by_emergency(self, queryset, name, value):
+        """Units whose county or city is in emergency now (the board's figure, MON-01)."""
+        in_emergency = emergency_q("region_code")
+        return queryset.filter(in_emergency) if value == "true" else queryset.exclude(in_emergency)
 
 
 class WhitelistBatchFilterSet(django_filters.FilterSet):

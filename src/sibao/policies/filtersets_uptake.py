@@ -17,6 +17,23 @@ from sibao.policies.models import (
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
 
+# the steps of the uptake funnel a match has reached (``queries_uptake``: a step counts by its
+# timestamp, so a paid match has also been granted; "received" is the confirmed state)
+STEPS = [
+    ("notified", _("已推送")),
+    ("applied", _("已申请")),
+    ("granted", _("已批准")),
+    ("paid", _("已拨付")),
+    ("received", _("已确认到账")),
+]
+STEP_REACHED = {
+    "notified": Q(notified_at__isnull=False),
+    "applied": Q(applied_at__isnull=False),
+    "granted": Q(granted_at__isnull=False),
+    "paid": Q(paid_at__isnull=False),
+    "received": Q(uptake=UptakeStatus.RECEIVED),
+}
+
 
 class UptakeFilterSet(django_filters.FilterSet):
     """The board of one policy (and the API list): by result, progress, region and name."""
@@ -35,10 +52,13 @@ class UptakeFilterSet(django_filters.FilterSet):
     unredeemed = django_filters.ChoiceFilter(
         method="by_unredeemed", choices=YES_NO, label=_("应享未享"), empty_label=_("全部")
     )
+    step = django_filters.ChoiceFilter(
+        method="by_step", choices=STEPS, label=_("已到环节"), empty_label=_("全部")
+    )
 
     class Meta:
         model = PolicyMatch
-        fields = ["q", "policy", "result", "uptake", "region", "unredeemed"]
+        fields = ["q", "policy", "result", "uptake", "region", "unredeemed", "step"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -55,6 +75,9 @@ class UptakeFilterSet(django_filters.FilterSet):
         if value == "false":
             return queryset.exclude(unredeemed)
         return queryset
+
+    def by_step(self, queryset, name, value):
+        return queryset.filter(STEP_REACHED[value]) if value in STEP_REACHED else queryset
 
 
 class FollowUpFilterSet(django_filters.FilterSet):
@@ -104,4 +127,4 @@ class BoardFilterSet(UptakeFilterSet):
     policy = None
 
     class Meta(UptakeFilterSet.Meta):
-        fields = ["q", "result", "uptake", "region", "unredeemed"]
+        fields = ["q", "result", "uptake", "region", "unredeemed", "step"]

@@ -29,14 +29,30 @@ class MetricsFilterSet(django_filters.FilterSet):
     dispatched_from = django_filters.DateFilter(method="since", label=_("派单日期自"))
     dispatched_to = django_filters.DateFilter(method="until", label=_("派单日期至"))
     department = django_filters.NumberFilter(field_name="department_id", label=_("承办单位编号"))
+    # orders not ended yet (in handling or replied and not closed): the board's open figure
+    open = django_filters.BooleanFilter(method="by_open", label=_("未办结"))
 
     class Meta:
         model = WorkOrder
-        fields = ["level", "region", "category", "dispatched_from", "dispatched_to", "department"]
+        fields = [
+            "level",
+            "region",
+            "category",
+            "dispatched_from",
+            "dispatched_to",
+            "department",
+            "open",
+        ]
 
     def in_region(self, queryset, name, value):
         value = (value or "").strip()
         return queryset.filter(prefix_range("region_code", value)) if value.isdigit() else queryset
+
+    def by_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        is_open = Q(status__in=OPEN_ORDER_STATUSES)
+        return queryset.filter(is_open) if value else queryset.exclude(is_open)
 
     def since(self, queryset, name, value):
         return queryset.filter(dispatched_at__gte=_day_start(value)) if value else queryset

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sibao.accounts.access import prefix_range
 from sibao.workorders.models import Demand, DemandCategory, DemandChannel, DemandStatus, Urgency
+from sibao.workorders.models.demands import OPEN_STATUSES
 
 
 class DemandFilterSet(django_filters.FilterSet):
@@ -24,6 +25,8 @@ class DemandFilterSet(django_filters.FilterSet):
         choices=DemandChannel.choices, label=_("来源渠道"), empty_label=_("全部")
     )
     region = django_filters.CharFilter(method="in_region", label=_("区划代码"))
+    # the demands not yet settled (submitted, accepted or in handling): the board's open figure
+    open = django_filters.BooleanFilter(method="by_open", label=_("未办结"))
     submitted_from = django_filters.DateFilter(
         field_name="submitted_at__date", lookup_expr="gte", label=_("提交日期从")
     )
@@ -40,6 +43,7 @@ class DemandFilterSet(django_filters.FilterSet):
             "urgency",
             "channel",
             "region",
+            "open",
             "submitted_from",
             "submitted_to",
         ]
@@ -54,6 +58,12 @@ class DemandFilterSet(django_filters.FilterSet):
             | Q(enterprise__name__icontains=value)
             | Q(enterprise__credit_code__iexact=value)
         )
+
+    def by_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        is_open = Q(status__in=OPEN_STATUSES)
+        return queryset.filter(is_open) if value else queryset.exclude(is_open)
 
     def in_region(self, queryset, name, value):
         value = (value or "").strip()

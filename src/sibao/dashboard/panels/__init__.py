@@ -66,15 +66,37 @@ class Indicator:
 # dotted paths, so that a panel module may import what it needs without an import cycle
 PANEL_PATHS: list[str] = [
     # --- panels-a: whitelist units and coverage by industry, emergency / closed loop / shutdown, incidents ---
+    "sibao.dashboard.panels.whitelist.whitelist",
+    "sibao.dashboard.panels.command.operations",
     # --- panels-b: staff test compliance, sentinel alerts, demand SLA, policy redemption ---
+    "sibao.dashboard.panels.epidemic.testing",
+    "sibao.dashboard.panels.epidemic.alerts",
+    "sibao.dashboard.panels.demands.demands",
+    "sibao.dashboard.panels.policies.policies",
     # --- production: production status (MON-03) ---
+    "sibao.dashboard.panels.production.production",
     # --- warnings: open warnings by dimension (MON-02) ---
+    "sibao.dashboard.panels.warnings.warnings_panel",
 ]
 INDICATOR_PATHS: list[str] = [
     # --- panels-a indicators ---
+    "sibao.dashboard.panels.whitelist.WHITELISTED",
+    "sibao.dashboard.panels.whitelist.COVERAGE",
+    "sibao.dashboard.panels.command.IN_LOOP",
+    "sibao.dashboard.panels.command.SHUT_DOWN",
+    "sibao.dashboard.panels.command.OPEN_INCIDENTS",
+    "sibao.dashboard.panels.command.EMERGENCY",
     # --- panels-b indicators ---
+    "sibao.dashboard.panels.epidemic.COMPLIANCE",
+    "sibao.dashboard.panels.epidemic.OVERDUE_STAFF",
+    "sibao.dashboard.panels.epidemic.OPEN_ALERTS",
+    "sibao.dashboard.panels.demands.OVERDUE_ORDERS",
+    "sibao.dashboard.panels.policies.REDEMPTION_RATE",
     # --- production indicators ---
+    "sibao.dashboard.panels.production.OPERATING_SHARE",
+    "sibao.dashboard.panels.production.AVERAGE_CAPACITY",
     # --- warnings indicators ---
+    "sibao.dashboard.panels.warnings.ACTIVE_WARNINGS",
 ]
 
 

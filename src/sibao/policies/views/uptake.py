@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from sibao.accounts.access import allowing_grants, can, covers
 from sibao.core import rules as rule_set
-from sibao.core.generic import GrantRequiredMixin
+from sibao.core.generic import FilteredListView, GrantRequiredMixin
 from sibao.enterprises.models import Enterprise
 from sibao.epidemic.queries_units import jurisdiction_region
 from sibao.policies import actions, calculators, matching, queries_uptake
@@ -29,6 +29,7 @@ from sibao.policies.filtersets_uptake import (
     BoardFilterSet,
     FollowUpFilterSet,
     SubsidyCalculationFilterSet,
+    UptakeFilterSet,
 )
 from sibao.policies.forms_uptake import (
     ApplyForm,
@@ -393,6 +394,90 @@ class UptakeBoardView(GrantRequiredMixin, TemplateView):
         stem = f"policy-{policy.series}-v{policy.version}-uptake-{timezone.localdate():%Y%m%d}"
         maker = _csv_response if file_format == "csv" else _xlsx_response
         return maker(f"{stem}.{file_format}", header, data)
+
+
+class UptakeMatchListView(FilteredListView):
+    """The matches of every policy the user sees (the model's scope plus the issuing department's
+    line), filtered by policy, result, progress, the funnel step reached, region and name — the
+    list behind the dashboard's redemption figures; exportable."""
+
+    model = PolicyMatch
+    permission = (PolicyMatch, "view")
+    filterset_class = UptakeFilterSet
+    template_name = "policies/uptake_matches.html"
+    partial_template_name = "policies/uptake_matches_table.html"
+    paginate_by = 50
+
+    def get_base_queryset(self):
+        return (
+            queries_uptake.handleable(self.request.user)
+            .select_related("policy", "enterprise", "enterprise__region")
+            .order_by("policy_id", "region_code", "pk")
+        )
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export")
+        if export not in ("csv", "xlsx"):
+            return super().get(request, *args, **kwargs)
+        if not can(request.user, PolicyMatch, "export"):
+            raise PermissionDenied(_("您的角色无权导出政策兑现数据。"))
+        response = _matches_export(self.get_queryset(), export)
+        actions.record_uptake_export(
+            actor=request.user, policy=None, rows=response.rows, what="matches", file_format=export
+        )
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        for name in ("page", "export"):
+            query.pop(name, None)
+        context["query_without_page"] = query.urlencode()
+        context["may_export"] = can(self.request.user, PolicyMatch, "export")
+        return context
+
+
+def _matches_export(rows, file_format):
+    header = [
+        _("政策编号"),
+        _("政策名称"),
+        _("企业名称"),
+        _("统一社会信用代码"),
+        _("区划"),
+        _("匹配结果"),
+        _("兑现进度"),
+        _("推送时间"),
+        _("申请时间"),
+        _("批准金额（万元）"),
+        _("批准时间"),
+        _("拨付时间"),
+        _("确认到账时间"),
+    ]
+
+    def when(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    data = (
+        [
+            m.policy.series,
+            m.policy.title,
+            m.enterprise.name,
+            m.enterprise.credit_code,
+            m.enterprise.region.name,
+            m.get_result_display(),
+            m.get_uptake_display(),
+            when(m.notified_at),
+            when(m.applied_at),
+            "" if m.granted_amount is None else str(m.granted_amount),
+            when(m.granted_at),
+            when(m.paid_at),
+            when(m.received_at),
+        ]
+        for m in rows.iterator(chunk_size=2000)
+    )
+    stem = f"policy-matches-{timezone.localdate():%Y%m%d}"
+    maker = _csv_response if file_format == "csv" else _xlsx_response
+    return maker(f"{stem}.{file_format}", header, data)
 
 
 def _without_page(request) -> str:
@@ -978,6 +1063,7 @@ urlpatterns = [
         FollowUpAddView.as_view(),
         name="follow_up_add",
     ),
+    path("uptake/matches/", UptakeMatchListView.as_view(), name="uptake_matches"),
     path("uptake/matches/<int:pk>/", UptakeMatchView.as_view(), name="uptake_match"),
     path(
         "uptake/matches/<int:pk>/apply/",

@@ -1,0 +1,1 @@
+"""The dashboard's writes: the audit rows of reports generated (MON-04)."""
