@@ -46,6 +46,17 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_mapping(name: str) -> dict[str, str]:
+    """``key=value,key=value`` as a dict; a malformed item stops the process."""
+    mapping = {}
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be key=value pairs, got {item!r}")
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
 def read_database_url(url: str) -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=env_int("SIBAO_DB_CONN_MAX_AGE", 0))
@@ -242,7 +253,11 @@ SPECTACULAR_SETTINGS = {
         # epidemic compliance area (EPI-04, EPI-10)
         "AlertKindEnum": "sibao.epidemic.models.AlertKind",
         "AlertStatusEnum": "sibao.epidemic.models.AlertStatus",
-        "OutboxStatusEnum": "sibao.epidemic.models.OutboxStatus",
+        # the outbox (MON-05)
+        "OutboxStatusEnum": "sibao.core.models.OutboxStatus",
+        # "channel" names both the outbox's and a demand's channel: each named once
+        "OutboxChannelEnum": "sibao.core.models.OutboxChannel",
+        "DemandChannelEnum": "sibao.workorders.models.DemandChannel",
         # epidemic units area (EPI-14, EPI-16): the models' inline choice lists
         "DrillKindEnum": "sibao.epidemic.api.units.DRILL_KINDS",
         "GoodsDirectionEnum": "sibao.epidemic.api.units.DIRECTIONS",
@@ -270,6 +285,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The outbox's sender per channel (core.outbox, MON-05), as dotted paths of callables:
+# "sms=pkg.gateway.send_sms,email=sibao.core.outbox.email_sender"; channels not named write a
+# log line with the masked recipient. SIBAO_SMS_SENDER (the older setting) names the SMS sender.
+SIBAO_OUTBOX_SENDERS = env_mapping("SIBAO_OUTBOX_SENDERS")
+SIBAO_SMS_SENDER = env_str("SIBAO_SMS_SENDER")
 
 OTP_TOTP_ISSUER = "sibao"
 

@@ -27,9 +27,9 @@ class NavItem:
 # Entries in a group (``group`` set) are shown together in one dropdown, in this order; a group is
 # shown only if at least one of its entries is allowed.
 G_WHITELIST = _("白名单")
-G_CHAIN = _("产业链与抽查")
+G_CHAIN = _("产业链")
 G_EPIDEMIC = _("疫情信息")
-G_PLACES = _("场所码与流调")
+G_PLACES = _("场所码")
 G_POLICIES = _("政策助力")
 G_COMMAND = _("指挥调度")
 G_DEMANDS = _("问题交办")
@@ -158,12 +158,6 @@ NAV_ITEMS = (
         _("电子哨预警"),
         "epidemic:alert_list",
         ("epidemic.sentinelalert", "view"),
-        group=G_EPIDEMIC,
-    ),
-    NavItem(
-        _("提醒短信"),
-        "epidemic:outbox_list",
-        ("epidemic.outboxmessage", "view"),
         group=G_EPIDEMIC,
     ),
     # --- arrivals: arrivals, risk areas, coding (EPI-08, EPI-09) ---
@@ -414,6 +408,8 @@ NAV_ITEMS = (
     NavItem(_("规则参数"), "core:rule_list", group=G_REFERENCE),
     NavItem(_("用户"), "accounts:user_list", ("accounts.user", "view"), group=G_SYSTEM),
     NavItem(_("审计日志"), "core:audit_list", ("core.auditlog", "view"), group=G_SYSTEM),
+    # --- outbox: messages to phones and other channels, delivery and retries (MON-05) ---
+    NavItem(_("外发消息"), "core:outbox_list", ("core.outboxmessage", "view"), group=G_SYSTEM),
 )
 
 

@@ -451,8 +451,23 @@ class Command(BaseCommand):
         epidemic["logistics"] = seed_logistics([e.pk for e in created], seed=seed)
         # --- end fleet ---
         # --- production: weeks of daily production reports of the whitelisted units (MON-03) ---
+        from sibao.enterprises.demo_production import seed_production
+
+        epidemic["production"] = seed_production(
+            [e.pk for e in created],
+            home=created[0],
+            emergency_regions=command_ids.get("region_states", []),
+            seed=seed,
+        )
         # --- end production ---
         # --- warnings: a first evaluation of the warning rules, some warnings acted on (MON-02) ---
+        from sibao.command.demo_warnings import seed_warnings
+
+        warned = seed_warnings()
+        self.stdout.write(
+            f"监测预警：首次评估产生预警 {warned['evaluated']['raised']} 条；指挥部办公室已"
+            f"确认、交办、转办诉求、处置 {sum(warned['acted'].values())} 条。"
+        )
         # --- end warnings ---
 
         audit.record(
