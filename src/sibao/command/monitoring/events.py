@@ -46,11 +46,18 @@ def unit_changed(label: str, enterprise_id) -> None:
     if not codes:
         return
     pending = getattr(_state, "pending", None)
-    if pending is None:
+    if pending is None or not _flush_waiting():
+        # nothing noted yet, or what was noted belongs to a transaction that rolled back (its
+        # callbacks are gone): start afresh rather than re-check units of a discarded change
         pending = _state.pending = defaultdict(set)
     for code in codes:
         pending[code].add(enterprise_id)
     transaction.on_commit(_flush)
+
+
+def _flush_waiting() -> bool:
+    connection = transaction.get_connection()
+    return any(entry[1] is _flush for entry in connection.run_on_commit)
 
 
 def _flush() -> None:
@@ -60,11 +67,16 @@ def _flush() -> None:
         return  # an earlier callback of the same transaction took the batch
     from sibao.command.tasks import evaluate_unit_warnings
 
-    units = set().union(*pending.values())
-    try:
-        evaluate_unit_warnings.enqueue(codes=sorted(pending), units=sorted(units))
-    except Exception:
-        logger.exception("queueing the re-check of %d units' warnings failed", len(units))
+    # each rule re-checks the units noted for it (not every noted unit): one task per set of
+    # rules that share the same units
+    by_units = defaultdict(list)
+    for code, units in pending.items():
+        by_units[frozenset(units)].append(code)
+    for units, codes in by_units.items():
+        try:
+            evaluate_unit_warnings.enqueue(codes=sorted(codes), units=sorted(units))
+        except Exception:
+            logger.exception("queueing the re-check of %d units' warnings failed", len(units))
 
 
 def _enterprise_of(instance):
