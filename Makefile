@@ -51,7 +51,9 @@ test-pg: install-test browser
 test-sqlite: install-test browser
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-sqlite.json
 
-test: lint check test-pg test-sqlite
+# The two databases' runs share the machine's two cores: one process each, output kept apart.
+test: lint check browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-pg test-sqlite
 
 reqs: install-test browser
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs.json

@@ -172,23 +172,3 @@ def test_scan_days_zero_sends_no_scans(units):
     seed_places([factory.pk, hotel.pk], factory)
     simulate("--scan-days", "0")
     assert not Scan.objects.exists()
-
-
-@pytest.mark.req("EPI-05")
-@pytest.mark.req("EPI-06")
-def test_seed_demo_builds_places_and_reset_removes_their_scans(db, settings):
-    from sibao.enterprises.models import Enterprise
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    out = io.StringIO()
-    call_command("seed-demo", "--enterprises", "40", stdout=out)
-    assert "场所码：" in out.getvalue()
-    first_units = set(Scan.objects.values_list("enterprise_id", flat=True))
-    assert first_units and PlaceCode.objects.filter(enterprise_id__in=first_units).exists()
-
-    call_command("seed-demo", "--enterprises", "40", "--reset", stdout=io.StringIO())
-    units = set(Enterprise.objects.values_list("pk", flat=True))
-    assert not first_units & units  # the first run's units are gone …
-    # … and so are their scans (no foreign key: removed by the reset itself)
-    assert set(Scan.objects.values_list("enterprise_id", flat=True)) <= units
-    assert Scan.objects.exists()

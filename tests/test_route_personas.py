@@ -205,7 +205,7 @@ def objects(personas, own_enterprise):
 # Routes are checked in chunks of sorted names: building every area's objects and signing in
 # five personas once per chunk rather than once per route keeps this file to a few minutes on
 # PostgreSQL. A failure names every route of the chunk that answered wrongly.
-CHUNK = 30
+CHUNK = 60
 CHUNKS = [sorted(ROUTES)[i : i + CHUNK] for i in range(0, len(ROUTES), CHUNK)]
 
 

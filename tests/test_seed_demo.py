@@ -68,10 +68,11 @@ def totp_code(username: str) -> str:
     return out.getvalue().strip()
 
 
-@pytest.mark.django_db
-@pytest.mark.req("ORG-03")
-def test_every_role_has_a_demo_account_with_an_active_grant():
-    output = seed()
+# Seeding the demo takes several seconds, so one seed serves many checks: each ``check_*`` below
+# looks at one part of the demo, and the tests run them on a shared seed.
+
+
+def check_accounts(output: str) -> dict:
     accounts = printed_accounts(output)
     assert len(accounts) == len(DEMO_USERNAMES) == ACCOUNTS
 
@@ -136,12 +137,10 @@ def test_every_role_has_a_demo_account_with_an_active_grant():
     for username in accounts:
         if User.objects.get(username=username).requires_two_factor:
             assert f"sibao demo-totp {username}" in output
+    return accounts
 
 
-@pytest.mark.django_db
-@pytest.mark.req("ORG-02")
-def test_organisations_are_created_at_every_level():
-    seed()
+def check_organisations():
     administrative = Region.objects.filter(is_statistical_zone=False)
     assert Headquarters.objects.count() == administrative.count()
     for code in ("41", "4101", "410102", "419001"):
@@ -152,10 +151,7 @@ def test_organisations_are_created_at_every_level():
     assert WorkingGroup.objects.filter(lead_department__isnull=True).count() == 0
 
 
-@pytest.mark.django_db
-@pytest.mark.req("WL-01")
-def test_enterprises_have_valid_credit_codes_industries_and_regions():
-    seed()
+def check_enterprises():
     enterprises = list(Enterprise.objects.select_related("region__parent__parent"))
     assert len(enterprises) == seeded_enterprises()
     assert len({e.credit_code for e in enterprises}) == len(enterprises)
@@ -181,8 +177,172 @@ def test_enterprises_have_valid_credit_codes_industries_and_regions():
     assert sum(e.region_id.startswith("4101") for e in enterprises) >= 5
 
 
+def check_logins(accounts: dict):
+    for username, (_label, _region, password) in accounts.items():
+        client = Client()
+        response = client.post("/accounts/login/", {"username": username, "password": password})
+        assert response.status_code == 302, (username, response.content.decode()[:300])
+        user = User.objects.get(username=username)
+        if not user.requires_two_factor:
+            continue
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/two-factor/")
+        response = client.post("/accounts/two-factor/", {"token": totp_code(username), "next": "/"})
+        assert response.status_code == 302 and response["Location"] == "/"
+        assert client.get("/").status_code == 200
+
+
+def check_demo_totp():
+    code = totp_code("demo-system-admin")
+    assert len(code) == 6 and code.isdigit()
+    with pytest.raises(CommandError, match="演示"):
+        call_command("demo-totp", "demo-province-leader", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("demo-totp", "nobody", stdout=io.StringIO())
+
+
+def check_whitelist():
+    from sibao.core.models import TransitionRecord
+    from sibao.enterprises.models import (
+        CriteriaSet,
+        CriteriaStatus,
+        WhitelistApplication,
+        WhitelistBatch,
+        WhitelistEntry,
+    )
+
+    published = CriteriaSet.objects.filter(status=CriteriaStatus.PUBLISHED)
+    assert set(published.values_list("industry_id", flat=True)) == set(
+        IndustryDomain.objects.values_list("code", flat=True)
+    )
+    statuses = set(WhitelistApplication.objects.values_list("status", flat=True))
+    assert {"auto_admitted", "submitted"} <= statuses, statuses
+    # every decision went through the workflow: one transition per decided application
+    decided = WhitelistApplication.objects.exclude(status="submitted").count()
+    assert (
+        TransitionRecord.objects.filter(object_type="enterprises.whitelistapplication").count()
+        >= decided
+    )
+    assert WhitelistBatch.objects.exists()
+    assert WhitelistEntry.objects.filter(status="listed").exists()
+
+
+def command_counts() -> tuple:
+    from sibao.command.models import (
+        EmergencySwitch,
+        Incident,
+        Problem,
+        RegionState,
+        RewardPenalty,
+        ShutdownRequest,
+    )
+
+    return (
+        EmergencySwitch.objects.count(),
+        RegionState.objects.count(),
+        Incident.objects.count(),
+        ShutdownRequest.objects.count(),
+        Problem.objects.count(),
+        RewardPenalty.objects.count(),
+    )
+
+
+def check_command(output: str):
+    counts = command_counts()
+    # an incident at the home unit, a problem and a commendation always; a county in emergency
+    # with a shutdown request when the demo has whitelisted units outside the home county
+    assert counts[2] == 1 and counts[4] == 1 and counts[5] == 1
+    if counts[0]:
+        assert "处于应急状态" in output and counts[1] == 1 and counts[3] == 1
+
+
+def check_policies(output: str):
+    from sibao.enterprises.models import EnterpriseFact
+    from sibao.policies.models import (
+        DraftStatus,
+        Policy,
+        PolicyCategory,
+        PolicyDraft,
+        PolicyMatch,
+        PolicyStatus,
+    )
+
+    assert "惠企政策：" in output
+    policies = Policy.objects.all()
+    assert policies.count() >= 40
+    assert set(policies.values_list("category", flat=True)) == set(PolicyCategory.values)
+    assert {len(code) for code in policies.values_list("region_code", flat=True)} == {2, 4, 6}
+    statuses = set(policies.values_list("status", flat=True))
+    assert statuses == {
+        PolicyStatus.DRAFT,
+        PolicyStatus.PUBLISHED,
+        PolicyStatus.SUPERSEDED,
+        PolicyStatus.WITHDRAWN,
+    }
+    assert policies.filter(status=PolicyStatus.PUBLISHED).count() >= 35
+    # publishing matched them
+    assert PolicyMatch.objects.filter(result="eligible").exists()
+    assert PolicyMatch.objects.filter(result="possible").exists()
+    # facts from several sources, the self-declared among them
+    sources = set(EnterpriseFact.objects.values_list("source", flat=True))
+    assert {"tax", "statistics", "industry_department", "platform", "self_declared"} <= sources
+    assert EnterpriseFact.objects.filter(key="whitelist_tier").exists()
+    # the reserve, with a status of each kind but one, linked to what prompted it
+    reserve = PolicyDraft.objects.all()
+    assert reserve.count() == 4
+    assert {DraftStatus.DRAFTED, DraftStatus.ISSUED, DraftStatus.DROPPED} <= set(
+        reserve.values_list("status", flat=True)
+    )
+    assert reserve.get(status=DraftStatus.ISSUED).policies.exists()
+
+
+def check_places(output: str) -> set:
+    from sibao.places.models import PlaceCode, Scan
+
+    assert "场所码：" in output
+    units = set(Scan.objects.values_list("enterprise_id", flat=True))
+    assert units and PlaceCode.objects.filter(enterprise_id__in=units).exists()
+    return units
+
+
 @pytest.mark.django_db
-def test_same_seed_gives_the_same_data_and_reset_recreates_it():
+@pytest.mark.req("ORG-02")
+@pytest.mark.req("ORG-03")
+@pytest.mark.req("WL-01")
+@pytest.mark.req("WL-04")
+@pytest.mark.req("WL-05")
+@pytest.mark.req("CMD-01")
+@pytest.mark.req("INC-01")
+@pytest.mark.req("POL-01")
+@pytest.mark.req("POL-05")
+@pytest.mark.req("EPI-05")
+@pytest.mark.req("EPI-06")
+def test_the_demo_province_has_every_role_module_and_account_and_a_second_run_adds_nothing():
+    output = seed()
+    accounts = check_accounts(output)
+    check_organisations()
+    check_enterprises()
+    check_whitelist()
+    check_command(output)
+    check_policies(output)
+    check_places(output)
+    check_logins(accounts)
+    check_demo_totp()
+
+    counts = (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count())
+    output = seed()
+    assert "演示数据已存在" in output and "--reset" in output
+    assert printed_accounts(output) == {}
+    assert (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_data_and_reset_replaces_every_part():
+    from sibao.enterprises.models import CriteriaSet
+    from sibao.places.models import Scan
+    from sibao.policies.models import Policy, PolicyDraft
+
     def snapshot(output):
         return (
             sorted(
@@ -198,11 +358,31 @@ def test_same_seed_gives_the_same_data_and_reset_recreates_it():
 
     first_output = seed("--seed", "7")
     first = snapshot(first_output)
+    first_parts = (
+        command_counts(),
+        CriteriaSet.objects.count(),
+        Policy.objects.count(),
+        PolicyDraft.objects.count(),
+    )
+    first_units = set(Enterprise.objects.values_list("pk", flat=True))
+    assert Scan.objects.filter(enterprise_id__in=first_units).exists()
     printed_passwords_of_first = printed_accounts(first_output)["demo-system-admin"][2]
     audit_rows = AuditLog.objects.count()
     output = seed("--seed", "7", "--reset")
     assert f"已删除演示账户 {ACCOUNTS} 个、演示企业 {seeded_enterprises()} 家" in output
     assert snapshot(output) == first
+    # every module's demo rows are replaced, not added to
+    assert (
+        command_counts(),
+        CriteriaSet.objects.count(),
+        Policy.objects.count(),
+        PolicyDraft.objects.count(),
+    ) == first_parts
+    # the first run's units are gone, and so are their scans (no foreign key: the reset's work)
+    units = set(Enterprise.objects.values_list("pk", flat=True))
+    assert not first_units & units
+    assert set(Scan.objects.values_list("enterprise_id", flat=True)) <= units
+    assert Scan.objects.exists()
     # passwords are never derived from the seed
     assert printed_accounts(output)["demo-system-admin"][2] != printed_passwords_of_first
     assert AuditLog.objects.count() > audit_rows  # the audit trail is kept and grows
@@ -210,16 +390,6 @@ def test_same_seed_gives_the_same_data_and_reset_recreates_it():
     other = snapshot(seed("--seed", "8", "--reset"))
     assert other[1] != first[1] and other[2] != first[2]
     assert Enterprise.objects.count() == seeded_enterprises()
-
-
-@pytest.mark.django_db
-def test_a_second_run_without_reset_creates_nothing():
-    seed()
-    counts = (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count())
-    output = seed()
-    assert "演示数据已存在" in output and "--reset" in output
-    assert printed_accounts(output) == {}
-    assert (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count()) == counts
 
 
 @pytest.mark.django_db
@@ -246,100 +416,3 @@ def test_a_failure_leaves_nothing_half_seeded(monkeypatch):
 def test_too_few_enterprises_is_refused():
     with pytest.raises(CommandError):
         call_command("seed-demo", "--enterprises", "3", stdout=io.StringIO())
-
-
-@pytest.mark.django_db
-@pytest.mark.req("ORG-03")
-def test_every_printed_account_can_log_in_and_privileged_ones_pass_the_second_factor():
-    accounts = printed_accounts(seed())
-    for username, (_label, _region, password) in accounts.items():
-        client = Client()
-        response = client.post("/accounts/login/", {"username": username, "password": password})
-        assert response.status_code == 302, (username, response.content.decode()[:300])
-        user = User.objects.get(username=username)
-        if not user.requires_two_factor:
-            continue
-        response = client.get("/")
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/two-factor/")
-        response = client.post("/accounts/two-factor/", {"token": totp_code(username), "next": "/"})
-        assert response.status_code == 302 and response["Location"] == "/"
-        assert client.get("/").status_code == 200
-
-
-@pytest.mark.django_db
-def test_demo_totp_refuses_accounts_without_a_demo_device():
-    seed()
-    code = totp_code("demo-system-admin")
-    assert len(code) == 6 and code.isdigit()
-    with pytest.raises(CommandError, match="演示"):
-        call_command("demo-totp", "demo-province-leader", stdout=io.StringIO())
-    with pytest.raises(CommandError, match="不存在"):
-        call_command("demo-totp", "nobody", stdout=io.StringIO())
-
-
-@pytest.mark.django_db
-@pytest.mark.req("WL-04")
-@pytest.mark.req("WL-05")
-def test_the_demo_whitelist_runs_through_the_real_lifecycle():
-    from sibao.core.models import TransitionRecord
-    from sibao.enterprises.models import (
-        CriteriaSet,
-        CriteriaStatus,
-        WhitelistApplication,
-        WhitelistBatch,
-        WhitelistEntry,
-    )
-
-    seed()
-    published = CriteriaSet.objects.filter(status=CriteriaStatus.PUBLISHED)
-    assert set(published.values_list("industry_id", flat=True)) == set(
-        IndustryDomain.objects.values_list("code", flat=True)
-    )
-    statuses = set(WhitelistApplication.objects.values_list("status", flat=True))
-    assert {"auto_admitted", "submitted"} <= statuses, statuses
-    # every decision went through the workflow: one transition per decided application
-    decided = WhitelistApplication.objects.exclude(status="submitted").count()
-    assert (
-        TransitionRecord.objects.filter(object_type="enterprises.whitelistapplication").count()
-        >= decided
-    )
-    assert WhitelistBatch.objects.exists()
-    assert WhitelistEntry.objects.filter(status="listed").exists()
-
-    seed("--reset")  # the demo's criteria and batches are replaced, not duplicated
-    assert CriteriaSet.objects.count() == len(published)
-
-
-@pytest.mark.req("CMD-01")
-@pytest.mark.req("INC-01")
-@pytest.mark.django_db
-def test_the_demo_shows_command_at_work_and_a_reset_replaces_it():
-    from sibao.command.models import (
-        EmergencySwitch,
-        Incident,
-        Problem,
-        RegionState,
-        RewardPenalty,
-        ShutdownRequest,
-    )
-
-    def counts():
-        return (
-            EmergencySwitch.objects.count(),
-            RegionState.objects.count(),
-            Incident.objects.count(),
-            ShutdownRequest.objects.count(),
-            Problem.objects.count(),
-            RewardPenalty.objects.count(),
-        )
-
-    output = seed("--seed", "7")
-    first = counts()
-    # an incident at the home unit, a problem and a commendation always; a county in emergency
-    # with a shutdown request when the demo has whitelisted units outside the home county
-    assert first[2] == 1 and first[4] == 1 and first[5] == 1
-    if first[0]:
-        assert "处于应急状态" in output and first[1] == 1 and first[3] == 1
-    seed("--seed", "7", "--reset")
-    assert counts() == first  # replaced, not added to
