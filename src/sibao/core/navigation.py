@@ -35,8 +35,9 @@ G_COMMAND = _("指挥调度")
 G_DEMANDS = _("问题交办")
 G_LOGISTICS = _("物流保通")
 G_MONITOR = _("运行监测")
-G_REFERENCE = _("基础数据")
-G_SYSTEM = _("系统管理")
+# reference data and administration share one menu, so that the header fits at 1366 px
+G_SYSTEM = _("系统")
+G_REFERENCE = G_SYSTEM
 
 NAV_ITEMS = (
     NavItem(_("首页"), "core:home"),
