@@ -37,3 +37,25 @@ def test_the_suite_runs_on_the_configured_database(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM regions_region")
         assert cursor.fetchone()[0] == 199
+
+
+def run_with(**variables):
+    env = {**os.environ, **variables}
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    return subprocess.run(
+        [*SIBAO, "shell", "--no-imports", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.req("PLAT-04")
+def test_the_cache_is_shared_through_redis_when_configured_and_a_bad_address_stops():
+    assert run_with(SIBAO_CACHE_URL="").stdout.strip().endswith("LocMemCache")
+    shared = run_with(SIBAO_CACHE_URL="redis://127.0.0.1:6379/1")
+    assert shared.stdout.strip() == "django.core.cache.backends.redis.RedisCache", shared.stderr
+    bad = run_with(SIBAO_CACHE_URL="memcached://127.0.0.1")
+    assert bad.returncode == 2
+    assert "SIBAO_CACHE_URL must be" in bad.stderr and "Traceback" not in bad.stderr

@@ -77,6 +77,23 @@ def read_database_url(url: str) -> dict:
     return config
 
 
+def read_cache_url(url: str) -> dict:
+    """The default cache: Redis shared by every process when ``url`` is given (the board's panel
+    data, the public pages' rate limits), else each process's own memory (right for one process,
+    as ``make demo`` runs)."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sibao"}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"SIBAO_CACHE_URL must be a redis://, rediss:// or unix:// address, got {url!r}"
+        )
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "sibao",
+    }
+
+
 def read_secret_key(variable: str = "SIBAO_SECRET_KEY", filename: str = "secret_key") -> str:
     key = env_str(variable)
     if key:
@@ -93,6 +110,7 @@ def read_secret_key(variable: str = "SIBAO_SECRET_KEY", filename: str = "secret_
 
 
 DEBUG = env_bool("SIBAO_DEBUG", False)
+CACHES = {"default": read_cache_url(env_str("SIBAO_CACHE_URL"))}
 SECRET_KEY = read_secret_key()
 # Personal data (core.personal): person keys (HMAC of ID numbers) and field encryption. Kept apart
 # from SECRET_KEY so that rotating sessions and signatures never orphans the stored personal data.
