@@ -148,7 +148,7 @@ def test_logout_ends_the_session(page, live_server, browser_login, screenshot, p
     browser_login(personas["own_county"])
     logout = page.locator('[data-testid="logout"]')
     expect(logout, "logout sits in the closed user menu (Tabler's dropdown)").to_be_hidden()
-    page.locator('[data-testid="current-user"]').click()
+    page.locator('[data-testid="user-menu"]').click()
     expect(logout, "the user menu opens on click").to_be_visible()
     with page.expect_navigation():
         logout.click()
