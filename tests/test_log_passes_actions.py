@@ -170,6 +170,10 @@ def test_pass_state_for_the_checkpoint(f):
     later = NOW + 8 * DAY
     expired = queries_passes.pass_state(p.token, now=later)
     assert expired.state == "pass_expired" and expired.vehicle_pass.pk == p.pk
-    assert queries_passes.pass_state(p.token[:-2] + "AA", now=NOW).state == "pass_invalid"
+    # a character well inside the signature changes whole bytes (the last ones may be padding
+    # bits, so "altering" them can leave the signature as it was)
+    i = len(p.token) - 10
+    altered = p.token[:i] + ("A" if p.token[i] != "A" else "B") + p.token[i + 1 :]
+    assert queries_passes.pass_state(altered, now=NOW).state == "pass_invalid"
     actions.revoke_pass(p, actor=None, reason="违规", now=NOW)
     assert queries_passes.pass_state(p.token, now=NOW).state == "pass_revoked"
