@@ -1,6 +1,7 @@
 """MON-01: the one-screen dashboard's frame — the page, its panels as linked figures, the
 breadcrumb and drill-down, the polled fragment, the wall screen, the cache and the scope."""
 
+import datetime
 import re
 
 import pytest
@@ -149,4 +150,35 @@ def test_figures_are_cached_per_scope_for_the_rule_set_seconds_with_their_age_sh
         change_rule_parameter("dashboard_cache_seconds", 61, actor=province, reason="测试")
     change_rule_parameter("dashboard_cache_seconds", 0, actor=province, reason="不缓存")
     make_enterprise(region=OWN_COUNTY)
+    assert figures(office.get("/dashboard/"))["units.total"].value == 3
+
+
+@pytest.mark.req("MON-01")
+def test_the_page_shows_a_kept_entry_at_once_and_the_polling_refreshes_it(
+    personas, own_enterprise, login, monkeypatch
+):
+    from django.utils import timezone
+
+    real_now = timezone.now
+    office = login(personas["own_county"])
+    first = office.get("/dashboard/")
+    assert figures(first)["units.total"].value == 1
+    assert not first.context["is_stale"]
+    assert 'hx-trigger="every 60s"' in _text(first)
+    make_enterprise(region=OWN_COUNTY)
+
+    # 40 s later: past the 30 s of freshness, within the 60 s an entry is kept
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(seconds=40))
+    page = office.get("/dashboard/")
+    assert figures(page)["units.total"].value == 1  # shown at once, not recomputed
+    assert page.context["is_stale"] and page.context["age_seconds"] >= 40
+    assert 'hx-trigger="load, every 60s"' in _text(page)  # asks for fresh figures on load
+    poll = office.get("/dashboard/panels/", {"region": OWN_COUNTY})
+    assert figures(poll)["units.total"].value == 2  # the polling recomputes what is not fresh
+    assert not poll.context["is_stale"]
+    assert figures(office.get("/dashboard/"))["units.total"].value == 2
+
+    # past 60 s nothing is shown from the cache: the page computes
+    make_enterprise(region=OWN_COUNTY)
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(seconds=105))
     assert figures(office.get("/dashboard/"))["units.total"].value == 3

@@ -51,8 +51,8 @@ def compute_panels(ctx) -> list[panels.Panel]:
         return [p for p in (provider(ctx) for provider in panels.providers()) if p is not None]
 
 
-def panel_snapshot(ctx, *, force: bool = False) -> cache.Snapshot:
-    return cache.cached("panels", ctx, lambda: compute_panels(ctx), force=force)
+def panel_snapshot(ctx, *, force: bool = False, stale_ok: bool = False) -> cache.Snapshot:
+    return cache.cached("panels", ctx, lambda: compute_panels(ctx), force=force, stale_ok=stale_ok)
 
 
 def indicator(key: str | None):
@@ -140,5 +140,9 @@ def _compute_map(ctx, found) -> dict:
 
 
 def map_snapshot(ctx, found, *, force: bool = False) -> cache.Snapshot:
+    """The map's data; the map is drawn with the page, so it may show an entry kept beyond its
+    freshness (``cache.kept``) like the page's panels."""
     key = found.key if found is not None else "-"
-    return cache.cached("map", ctx, lambda: _compute_map(ctx, found), key, force=force)
+    return cache.cached(
+        "map", ctx, lambda: _compute_map(ctx, found), key, force=force, stale_ok=True
+    )

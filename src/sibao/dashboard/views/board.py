@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from sibao.command.models import EarlyWarning
 from sibao.core.generic import GrantRequiredMixin
-from sibao.dashboard import maps, panels
+from sibao.dashboard import cache, maps, panels
 from sibao.dashboard import queries_board as queries
 from sibao.dashboard.access import board_region, breadcrumb
 
@@ -36,14 +36,21 @@ class BoardMixin(GrantRequiredMixin):
         region = board_region(self.request.user, self.request.GET.get("region"))
         return queries.board_context(self.request.user, region)
 
+    # the page shows a kept entry at once; the polled fragment recomputes what is not fresh
+    stale_ok = False
+
     def panels_context(self, ctx) -> dict:
-        snapshot = queries.panel_snapshot(ctx, force=_flag(self.request, "refresh"))
+        snapshot = queries.panel_snapshot(
+            ctx, force=_flag(self.request, "refresh"), stale_ok=self.stale_ok
+        )
         query = f"region={ctx.region.code}" + ("&screen=1" if _flag(self.request, "screen") else "")
         return {
             "region": ctx.region,
             "panels": snapshot.value,
             "computed_at": snapshot.computed_at,
             "age_seconds": snapshot.age_seconds(),
+            # a kept entry past its freshness: the panels ask for fresh figures at once
+            "is_stale": 0 < cache.lifetime(ctx.rules) <= snapshot.age_seconds(),
             "is_screen": _flag(self.request, "screen"),
             # without a map the panels share the page with the region's indicator table
             "is_beside_table": maps.map_path(ctx.region.code) is None,
@@ -52,6 +59,8 @@ class BoardMixin(GrantRequiredMixin):
 
 
 class BoardView(BoardMixin, TemplateView):
+    stale_ok = True
+
     def get_template_names(self):
         if _flag(self.request, "screen"):
             return ["dashboard/board_screen.html"]
