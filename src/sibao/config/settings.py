@@ -115,6 +115,10 @@ SECRET_KEY = read_secret_key()
 # Personal data (core.personal): person keys (HMAC of ID numbers) and field encryption. Kept apart
 # from SECRET_KEY so that rotating sessions and signatures never orphans the stored personal data.
 DATA_KEY = read_secret_key("SIBAO_DATA_KEY", "data_key")
+# The key of field encryption only (ID numbers and phones at rest), rotated with
+# ``sibao rotate-field-key``; DATA_KEY itself is never rotated: person keys (join keys), place-code
+# and pass signatures and tombstones derive from it. Unset, encryption uses DATA_KEY (as before).
+FIELD_KEY = env_str("SIBAO_FIELD_KEY") or DATA_KEY
 ALLOWED_HOSTS = env_list("SIBAO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("SIBAO_CSRF_TRUSTED_ORIGINS")
 DATABASES = {

@@ -1,7 +1,11 @@
 """Sensitive personal data (PIPL; architecture §6): ID numbers and phones are validated, stored as
 a pseudonymous person key (HMAC-SHA256 with ``settings.DATA_KEY``) for matching plus an encrypted
-value (AES-GCM, key derived from the same secret) for the rare audited unmasked read, and shown
-masked. Event tables carry only the person key.
+value (AES-GCM, key derived from ``settings.FIELD_KEY``, which defaults to ``DATA_KEY``) for the
+rare audited unmasked read, and shown masked. Event tables carry only the person key.
+
+The two secrets rotate differently: person keys are join keys across every event table and are
+never recomputed, so ``DATA_KEY`` stays; ``FIELD_KEY`` is rotated with ``sibao rotate-field-key``,
+which re-encrypts every ``*_encrypted`` column (``core.keyrotation``).
 """
 
 import base64
@@ -130,21 +134,27 @@ def person_key(id_number: str, today=None) -> str:
     return digest.hexdigest()
 
 
-def encrypt(value: str) -> str:
+def _field_secret(secret: str | None) -> str:
+    return secret or getattr(settings, "FIELD_KEY", "") or settings.DATA_KEY
+
+
+def encrypt(value: str, secret: str | None = None) -> str:
+    """AES-GCM with the field key (``secret`` overrides it: key rotation only)."""
     if not value:
         return ""
-    _person, key = _keys(settings.DATA_KEY)
+    _person, key = _keys(_field_secret(secret))
     nonce = os.urandom(12)
     sealed = AESGCM(key).encrypt(nonce, value.encode(), None)
     return _ENCRYPTION_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, secret: str | None = None) -> str:
+    """The clear value; ``cryptography.exceptions.InvalidTag`` when sealed with another key."""
     if not token:
         return ""
     if not token.startswith(_ENCRYPTION_PREFIX):
         raise ValueError("not an encrypted value")
-    _person, key = _keys(settings.DATA_KEY)
+    _person, key = _keys(_field_secret(secret))
     raw = base64.urlsafe_b64decode(token[len(_ENCRYPTION_PREFIX) :])
     return AESGCM(key).decrypt(raw[:12], raw[12:], None).decode()
 
