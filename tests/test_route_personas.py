@@ -38,6 +38,7 @@ from tests.routes import (
     policies_matching,
     policies_uptake,
     registry,
+    sec_rights,
     whitelist,
     wo_cadres,
     wo_clocks,
@@ -84,6 +85,7 @@ AREAS = (
     mon_production,
     mon_reports,
     mon_outbox,
+    sec_rights,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

@@ -331,7 +331,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "places.tracingcontact": frozenset({"view", "export", "unmask"}),
         "places.placecode": frozenset({"view", "revoke"}),
         **EPIDEMIC_UNIT_READ,
-        "epidemic.staffmember": frozenset({"view", "export", "unmask"}),
+        # "rights": a person's export and deletion on request (PLAT-03, PIPL arts. 45, 47)
+        "epidemic.staffmember": frozenset({"view", "export", "unmask", "rights"}),
         "epidemic.testresult": VIEW,
         "epidemic.healthcodechange": VIEW,
         "epidemic.itinerarychange": VIEW,

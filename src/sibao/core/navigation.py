@@ -192,6 +192,12 @@ NAV_ITEMS = (
         group=G_EPIDEMIC,
     ),
     NavItem(_("物料追溯"), "epidemic:goods_list", ("epidemic.goodslot", "view"), group=G_EPIDEMIC),
+    NavItem(
+        _("个人信息权利请求"),
+        "epidemic:person_rights",
+        ("epidemic.staffmember", "rights"),
+        group=G_EPIDEMIC,
+    ),
     # places: entries go in the G_PLACES group, under each area's marker
     # --- spaces: space tree, place codes, sheets, coverage, badges (EPI-05) ---
     # the region coverage list; a unit admin is taken to its own unit's space tree

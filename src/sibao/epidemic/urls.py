@@ -3,6 +3,7 @@ from django.urls import path  # noqa: F401
 from sibao.epidemic.views import arrivals as arrival_views
 from sibao.epidemic.views import compliance as compliance_views  # compliance area
 from sibao.epidemic.views import feeds as feed_views  # feeds area
+from sibao.epidemic.views import rights as rights_views  # rights area (PLAT-03)
 from sibao.epidemic.views import roster as roster_views
 from sibao.epidemic.views import units as unit_views  # units area
 
@@ -52,6 +53,8 @@ urlpatterns = [
         roster_views.ProtectionExportView.as_view(),
         name="protection_export",
     ),
+    # --- rights: a person's export and deletion on request (PLAT-03) ---
+    path("person-rights/", rights_views.PersonRightsView.as_view(), name="person_rights"),
     # --- feeds: feeds, 两码一证, simulator (EPI-02, EPI-03) ---
     path("feeds/", feed_views.FeedBatchListView.as_view(), name="feedbatch_list"),
     path("feeds/<int:pk>/", feed_views.FeedBatchDetailView.as_view(), name="feedbatch_detail"),
