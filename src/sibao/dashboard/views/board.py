@@ -49,8 +49,12 @@ class BoardMixin(GrantRequiredMixin):
             "panels": snapshot.value,
             "computed_at": snapshot.computed_at,
             "age_seconds": snapshot.age_seconds(),
-            # a kept entry past its freshness: the panels ask for fresh figures at once
+            # a kept entry past its freshness: the panels' first poll comes when it would turn
+            # older than it may be shown, so that what is on screen is never older than that
             "is_stale": 0 < cache.lifetime(ctx.rules) <= snapshot.age_seconds(),
+            "first_poll_seconds": max(
+                5, cache.kept(cache.lifetime(ctx.rules)) - snapshot.age_seconds()
+            ),
             "is_screen": _flag(self.request, "screen"),
             # without a map the panels share the page with the region's indicator table
             "is_beside_table": maps.map_path(ctx.region.code) is None,

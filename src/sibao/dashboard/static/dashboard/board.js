@@ -114,7 +114,7 @@
         var child = childrenByCode()[p.name];
         if (child && child.drillable) { window.location.href = boardLink(child.code); }
       });
-      window.addEventListener("resize", function () { chart.resize(); });
+      window.addEventListener("resize", function () { if (!chart.isDisposed()) { chart.resize(); } });
     }
     loadGeo(function (mapName) {
       var children = childrenByCode();
@@ -229,7 +229,9 @@
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target && e.detail.target.id === "board-panels") { drawPanelCharts(); }
   });
-  window.addEventListener("resize", function () { panelCharts.forEach(function (c) { c.resize(); }); });
+  window.addEventListener("resize", function () {
+    panelCharts.forEach(function (c) { if (!c.isDisposed()) { c.resize(); } });
+  });
 
   /* the age of the data shown, and the wall screen's clock */
   function tick() {
