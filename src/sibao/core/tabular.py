@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 
@@ -119,3 +120,29 @@ def read_table(data: bytes, filename: str, headers: list[str], sheet_name: str =
         record = {h: (values[i] if i < len(values) else "") for i, h in enumerate(found) if h}
         table.rows.append((number, record))
     return table
+
+
+TEMPLATE_BOLD = Font(bold=True)
+TEMPLATE_REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def template_sheet(workbook, title: str, columns, text_fields, *, pad: int = 2, rows: int = 1000):
+    """The first sheet of an import template: the header row in bold, required columns shaded,
+    widths from the headers, and the ``text_fields`` columns formatted as text for ``rows`` rows
+    (so that Excel keeps codes, ID numbers and dates as typed). ``columns`` have ``field``,
+    ``header`` and ``required``. Returns the sheet."""
+    sheet = workbook.active
+    sheet.title = title
+    sheet.append([column.header for column in columns])
+    for index, column in enumerate(columns, start=1):
+        header = sheet.cell(row=1, column=index)
+        header.font = TEMPLATE_BOLD
+        if column.required:
+            header.fill = TEMPLATE_REQUIRED_FILL
+        width = max(12, len(column.header) * 2 + pad)
+        sheet.column_dimensions[header.column_letter].width = width
+        if column.field in text_fields:
+            for row in range(2, rows + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    return sheet

@@ -1056,6 +1056,69 @@ def _on(path: str):
     )
 
 
+def _trend_series():
+    """The weekly trend's columns: per model (and the action that reads it), its labelled
+    per-day conditions."""
+    removed = [WhitelistChangeKind.REMOVED, WhitelistChangeKind.FUSED]
+    return (
+        (
+            WhitelistChange,
+            "view",
+            (
+                (
+                    gettext_lazy("白名单纳入"),
+                    lambda d: _on("at")(d) & Q(kind=WhitelistChangeKind.ADDED),
+                ),
+                (gettext_lazy("白名单移出"), lambda d: _on("at")(d) & Q(kind__in=removed)),
+            ),
+        ),
+        (
+            Demand,
+            "view",
+            (
+                (gettext_lazy("收到诉求"), _on("submitted_at")),
+                (gettext_lazy("诉求销号"), _on("closed_at")),
+            ),
+        ),
+        (WorkOrder, "export", ((gettext_lazy("派发工单"), _on("dispatched_at")),)),
+        (
+            Incident,
+            "view",
+            (
+                (gettext_lazy("新发事件"), _on("opened_at")),
+                (gettext_lazy("恢复生产"), _on("closed_at")),
+            ),
+        ),
+        (
+            SentinelAlert,
+            "view",
+            (
+                (gettext_lazy("新发哨点预警"), _on("raised_at")),
+                (gettext_lazy("已处置哨点预警"), _on("closed_at")),
+            ),
+        ),
+        (
+            ProductionReport,
+            "view",
+            (
+                (gettext_lazy("生产填报"), lambda d: Q(reported_on=d)),
+                (
+                    gettext_lazy("停产填报"),
+                    lambda d: Q(reported_on=d, state=ProductionState.SUSPENDED),
+                ),
+            ),
+        ),
+        (
+            EarlyWarning,
+            "view",
+            (
+                (gettext_lazy("新发监测预警"), _on("raised_at")),
+                (gettext_lazy("已处置监测预警"), _on("resolved_at")),
+            ),
+        ),
+    )
+
+
 def trend_section(ctx: ReportContext) -> Section | None:
     """A weekly report's per-day counts of the period figures of every section the user may
     read; the totals equal the sections' figures."""
@@ -1065,69 +1128,16 @@ def trend_section(ctx: ReportContext) -> Section | None:
     def add(label, values):
         columns.append((Column(label, INT, 10), values))
 
-    if can(user, WhitelistChange, "view"):
-        changes = _daily_counts(
-            WhitelistChange.objects.visible_to(user, "view").filter(_within(ctx)),
+    for model, action, series in _trend_series():
+        if not can(user, model, action):
+            continue
+        counts = _daily_counts(
+            model.objects.visible_to(user, action).filter(_within(ctx)),
             period,
-            added=lambda d: _on("at")(d) & Q(kind=WhitelistChangeKind.ADDED),
-            removed=lambda d: (
-                _on("at")(d) & Q(kind__in=[WhitelistChangeKind.REMOVED, WhitelistChangeKind.FUSED])
-            ),
+            **{f"s{i}": condition for i, (_label, condition) in enumerate(series)},
         )
-        add(_("白名单纳入"), changes["added"])
-        add(_("白名单移出"), changes["removed"])
-    if can(user, Demand, "view"):
-        demands = _daily_counts(
-            Demand.objects.visible_to(user, "view").filter(_within(ctx)),
-            period,
-            received=_on("submitted_at"),
-            closed=_on("closed_at"),
-        )
-        add(_("收到诉求"), demands["received"])
-        add(_("诉求销号"), demands["closed"])
-    if can(user, WorkOrder, "export"):
-        orders = _daily_counts(
-            WorkOrder.objects.visible_to(user, "export").filter(_within(ctx)),
-            period,
-            dispatched=_on("dispatched_at"),
-        )
-        add(_("派发工单"), orders["dispatched"])
-    if can(user, Incident, "view"):
-        incidents = _daily_counts(
-            Incident.objects.visible_to(user, "view").filter(_within(ctx)),
-            period,
-            opened=_on("opened_at"),
-            closed=_on("closed_at"),
-        )
-        add(_("新发事件"), incidents["opened"])
-        add(_("恢复生产"), incidents["closed"])
-    if can(user, SentinelAlert, "view"):
-        alerts = _daily_counts(
-            SentinelAlert.objects.visible_to(user, "view").filter(_within(ctx)),
-            period,
-            raised=_on("raised_at"),
-            closed=_on("closed_at"),
-        )
-        add(_("新发哨点预警"), alerts["raised"])
-        add(_("已处置哨点预警"), alerts["closed"])
-    if can(user, ProductionReport, "view"):
-        production = _daily_counts(
-            ProductionReport.objects.visible_to(user, "view").filter(_within(ctx)),
-            period,
-            reports=lambda d: Q(reported_on=d),
-            suspended=lambda d: Q(reported_on=d, state=ProductionState.SUSPENDED),
-        )
-        add(_("生产填报"), production["reports"])
-        add(_("停产填报"), production["suspended"])
-    if can(user, EarlyWarning, "view"):
-        warnings = _daily_counts(
-            EarlyWarning.objects.visible_to(user, "view").filter(_within(ctx)),
-            period,
-            raised=_on("raised_at"),
-            resolved=_on("resolved_at"),
-        )
-        add(_("新发监测预警"), warnings["raised"])
-        add(_("已处置监测预警"), warnings["resolved"])
+        for i, (label, _condition) in enumerate(series):
+            add(str(label), counts[f"s{i}"])
     if not columns:
         return None
     rows = [

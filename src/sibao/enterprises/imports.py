@@ -331,20 +331,7 @@ def template_xlsx() -> bytes:
     """The import template: the header row (required columns shaded, code columns formatted as
     text so Excel keeps every digit) and a sheet of instructions with the allowed values."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_NAME
-    sheet.append(HEADERS)
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = BOLD
-        if column.required:
-            cell.fill = REQUIRED_FILL
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 2)
-        if column.field in TEXT_COLUMNS:
-            for row in range(2, 1002):
-                sheet.cell(row=row, column=index).number_format = "@"
-    sheet.freeze_panes = "A2"
+    tabular.template_sheet(workbook, SHEET_NAME, COLUMNS, TEXT_COLUMNS)
 
     notes = workbook.create_sheet(_("填写说明"))
     notes.column_dimensions["A"].width = 22
