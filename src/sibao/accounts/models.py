@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sibao.accounts.roles import REQUIRED_TARGET, REQUIRES_TWO_FACTOR, Role
 from sibao.core.masking import mask_phone
+from sibao.core.personal import decrypt, encrypt
 from sibao.core.scoping import Scope, ScopedQuerySet
 from sibao.regions.models import IndustryDomain
 
@@ -26,7 +27,10 @@ class User(AbstractUser):
     """
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # PLAT-03: the phone is kept encrypted (``core.personal.encrypt``); screens show the mask. The
+    # ``phone`` property reads and writes the clear value, so callers never touch ciphertext.
+    phone_encrypted = models.TextField(_("手机号（加密）"), blank=True)
+    phone_masked = models.CharField(_("手机号"), max_length=20, blank=True)
     region = models.ForeignKey(
         "regions.Region",
         models.PROTECT,
@@ -58,8 +62,14 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
+    def phone(self) -> str:
+        return decrypt(self.phone_encrypted)
+
+    @phone.setter
+    def phone(self, value: str) -> None:
+        text = (value or "").strip()
+        self.phone_encrypted = encrypt(text)
+        self.phone_masked = mask_phone(text)
 
     def is_locked(self, now=None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
