@@ -198,3 +198,98 @@ def test_an_officer_of_another_county_can_neither_export_nor_delete(people, logi
     with pytest.raises(PermissionDenied):
         erase_person(far_user, people["a"].person_key)
     assert NatResult.objects.filter(person_key=people["a"].person_key).count() == 2
+
+
+def _transport(own_enterprise, a, b):
+    """A as a driver of the unit, sampled at a checkpoint while riding with B; a reminder to A."""
+    from sibao.core.models import OutboxMessage
+    from sibao.core.personal import protect_id_number, protect_phone
+    from sibao.logistics.models import Check, Checkpoint, Driver, TripSample
+
+    now = timezone.now()
+    driver = Driver.objects.create(
+        owner=own_enterprise,
+        name="钱多多",
+        **protect_id_number(ID_A),
+        **protect_phone("13800001111"),
+        created_at=now,
+        region_code=own_enterprise.region_id,
+    )
+    checkpoint = Checkpoint.objects.create(name="郑州东站", kind="station", region_code="410102")
+    check = Check.objects.create(
+        checkpoint=checkpoint,
+        at=now - datetime.timedelta(days=20),
+        result="pass",
+        occupant_keys=[a.person_key, b.person_key],
+        sampled=True,
+        region_code="410102",
+    )
+    TripSample.objects.create(
+        checkpoint_check=check,
+        person_key=a.person_key,
+        sampled_at=check.at,
+        result="negative",
+        region_code="410102",
+    )
+    OutboxMessage.objects.create(
+        person_key=a.person_key,
+        body="请按时参加核酸检测",
+        dedupe_key=f"rights:{a.pk}",
+        region_code="410102",
+    )
+    return driver, check
+
+
+@pytest.mark.req("PLAT-03")
+def test_drivers_samples_messages_and_occupant_lists_are_covered(people, own_enterprise, login):
+    from sibao.core.models import OutboxMessage
+    from sibao.logistics.models import TripSample
+
+    user, health = health_office(login)
+    a, b = people["a"], people["b"]
+    driver, check = _transport(own_enterprise, a, b)
+    key_a = a.person_key
+
+    page = _find(health, ID_A).content.decode()
+    for table in ("drivers", "trip_samples", "outbox", "checks_as_occupant"):
+        assert f'data-table="{table}"><td>' in page, table
+    data = json.loads(
+        health.post(URL, {"op": "export", "token": _find(health, ID_A).context["token"]}).content
+    )["tables"]
+    assert [r["id_number"] for r in data["drivers"]] == [ID_A]
+    assert len(data["trip_samples"]) == 1 and len(data["outbox"]) == 1
+    assert [r["id"] for r in data["checks_as_occupant"]] == [check.pk]
+    # the other occupant's key never leaves with A's export
+    assert b.person_key not in json.dumps(data)
+
+    erase = health.post(URL, {"op": "erase", "token": _find(health, ID_A).context["token"]})
+    assert erase.status_code == 200
+    driver.refresh_from_db()
+    assert driver.id_encrypted == "" and driver.phone_masked == "" and not driver.is_active
+    assert driver.person_key != key_a
+    assert not TripSample.objects.filter(person_key=key_a).exists()
+    assert not OutboxMessage.objects.filter(person_key=key_a).exists()
+    check.refresh_from_db()
+    assert check.occupant_keys == [b.person_key]
+    counts = AuditLog.objects.get(action="person.erase").changes["counts"]
+    assert counts["drivers"] == 1 and counts["trip_samples"] == 1 and counts["outbox"] == 1
+    assert counts["checks_as_occupant"] == 1
+
+
+@pytest.mark.req("PLAT-03")
+def test_a_pending_checkpoint_sample_blocks_deletion(people, own_enterprise, login):
+    from sibao.epidemic.actions.rights import erase_person
+    from sibao.logistics.models import TripSample
+
+    user, _health = health_office(login)
+    a = people["a"]
+    _driver, check = _transport(own_enterprise, a, people["b"])
+    TripSample.objects.create(
+        checkpoint_check=check,
+        person_key=a.person_key,
+        sampled_at=timezone.now(),
+        region_code="410102",
+    )
+    with pytest.raises(Exception, match="即采即走"):
+        erase_person(user, a.person_key)
+    assert TripSample.objects.filter(person_key=a.person_key).count() == 2

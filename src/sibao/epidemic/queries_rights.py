@@ -12,10 +12,12 @@ import datetime
 
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sibao.accounts.access import NOTHING, _grant_q, allowing_grants
 from sibao.command.models import Incident, SilentPeriod
 from sibao.core import rules
+from sibao.core.models import OutboxMessage
 from sibao.epidemic.models import (
     AlertStatus,
     ArrivalReport,
@@ -27,6 +29,7 @@ from sibao.epidemic.models import (
     StaffMember,
     TestResult,
 )
+from sibao.logistics.models import Check, Driver, SampleResult, Trip, TripSample
 from sibao.places.models import Scan, TracingContact
 
 RIGHTS = "rights"
@@ -45,6 +48,24 @@ TABLES = (
     ("tracing_contacts", TracingContact, "overlap_from"),
     ("incidents", Incident, "opened_at"),
     ("silent_periods", SilentPeriod, "starts_on"),
+    ("drivers", Driver, "created_at"),
+    ("trip_samples", TripSample, "sampled_at"),
+    ("outbox", OutboxMessage, "created_at"),
+)
+
+# (key, label, model, list field, date field): rows that name the person in a list of person keys
+# among others (the occupants of a checked vehicle or of a trip, the contacts returning with a
+# person from a silent period). Erasure takes the person out of the list; the row stays.
+LISTS = (
+    ("checks_as_occupant", _("核验记录（随车人员）"), Check, "occupant_keys", "at"),
+    ("trips_as_occupant", _("行程（随车人员）"), Trip, "occupant_keys", "departed_at"),
+    (
+        "silent_periods_as_contact",
+        _("静默期（一同返岗）"),
+        SilentPeriod,
+        "contact_keys",
+        "starts_on",
+    ),
 )
 
 
@@ -59,6 +80,15 @@ def rights_scope(user, model) -> Q:
 def held_rows(user, model, key: str):
     """The person's rows of ``model`` the user may act on (rights scope and the model's reads)."""
     return model._default_manager.filter(rights_scope(user, model), person_key=key)
+
+
+def listing_rows(user, model, field: str, key: str) -> list:
+    """The rows of ``model`` in the user's rights scope whose list ``field`` names the person.
+
+    A text match on the stored list narrows the rows on every database (a person key is 64 hex
+    characters, never part of another); membership is then checked exactly."""
+    rows = model._default_manager.filter(rights_scope(user, model), **{f"{field}__icontains": key})
+    return [row for row in rows.order_by("pk") if key in (getattr(row, field) or [])]
 
 
 def holdings(user, key: str) -> list[dict]:
@@ -77,11 +107,24 @@ def holdings(user, key: str) -> list[dict]:
                 "last": _day(row["last"]),
             }
         )
+    for name, label, model, field, date_field in LISTS:
+        dates = [getattr(row, date_field) for row in listing_rows(user, model, field, key)]
+        result.append(
+            {
+                "table": name,
+                "label": str(label),
+                "count": len(dates),
+                "first": _day(min(dates)) if dates else None,
+                "last": _day(max(dates)) if dates else None,
+            }
+        )
     return result
 
 
 def holds_any(user, key: str) -> bool:
-    return any(held_rows(user, model, key).exists() for _name, model, _field in TABLES)
+    return any(held_rows(user, model, key).exists() for _name, model, _field in TABLES) or any(
+        listing_rows(user, model, field, key) for _n, _l, model, field, _d in LISTS
+    )
 
 
 def person_status(user, key: str):
@@ -100,7 +143,8 @@ def active_measures(key: str, now=None) -> list[str]:
     - a silent period (静默期) the person has not yet returned from;
     - a close or secondary contact determination (tracing contact or the status row) within the
       isolation period (rule ``arrival_isolation_days``, D2 二(四));
-    - an arrival report not closed whose expected arrival lies within that period.
+    - an arrival report not closed whose expected arrival lies within that period;
+    - a checkpoint sample (即采即走) taken within that period whose result has not arrived.
     """
     now = now or timezone.now()
     since = now - datetime.timedelta(days=rules.current()["arrival_isolation_days"])
@@ -128,6 +172,10 @@ def active_measures(key: str, now=None) -> list[str]:
         .exists()
     ):
         found.append("arrival")
+    if TripSample.objects.filter(
+        person_key=key, result=SampleResult.PENDING, sampled_at__gte=since
+    ).exists():
+        found.append("trip_sample")
     return found
 
 

@@ -28,10 +28,20 @@ MEASURE_LABELS = {
     "silent_period": gettext_lazy("处于静默期"),
     "tracing_contact": gettext_lazy("处于密接（次密接）管控期"),
     "arrival": gettext_lazy("来（返）豫报备尚在管理期内"),
+    "trip_sample": gettext_lazy("即采即走采样结果未出"),
 }
 # Fields never written to an export: the key links the person across tables, ciphertext is
 # replaced by the decrypted (or masked) value.
-_HIDDEN = {"person_key", "via_person_key", "id_encrypted", "phone_encrypted", "dedupe_key"}
+# Lists of person keys name other people too: never exported.
+_HIDDEN = {
+    "person_key",
+    "via_person_key",
+    "id_encrypted",
+    "phone_encrypted",
+    "dedupe_key",
+    "occupant_keys",
+    "contact_keys",
+}
 
 
 def _check(actor) -> None:
@@ -78,6 +88,10 @@ def export_person(actor, key: str) -> dict:
         rows = [_row(obj, clear) for obj in q.held_rows(actor, model, key).order_by("pk")]
         tables[name] = rows
         counts[name] = len(rows)
+    for name, _label, model, field, _date in q.LISTS:
+        rows = [_row(obj, clear) for obj in q.listing_rows(actor, model, field, key)]
+        tables[name] = rows
+        counts[name] = len(rows)
     status = PersonStatus.objects.filter(person_key=key).first()
     tables["status"] = [_row(status, clear)] if status else []
     counts["status"] = len(tables["status"])
@@ -90,15 +104,33 @@ def export_person(actor, key: str) -> dict:
     return {"exported_at": timezone.now().isoformat(), "unmasked": clear, "tables": tables}
 
 
+def _anonymise(person) -> None:
+    """A roster or driver row without the person: no name, ID or phone, a fresh random key."""
+    person.person_key = f"erased-{uuid.uuid4().hex}"
+    person.id_encrypted = ""
+    person.id_masked = ""
+    person.name = _("（已删除）")
+    person.phone_encrypted = ""
+    person.phone_masked = ""
+    person.is_active = False
+    if hasattr(person, "last_negative_at"):
+        person.last_negative_at = None
+    if hasattr(person, "on_whitelist"):
+        person.on_whitelist = False
+    person.save()
+
+
 def erase_person(actor, key: str, *, now=None) -> dict:
     """Delete the person's event rows and anonymise their roster rows (and the references other
     rows keep), in one transaction, when no control measure is active; ``{table: count}``.
 
     Deleted: arrival reports, NAT results, health-code, itinerary and drug-purchase events,
-    closed sentinel alerts, scans, tracing contacts; anonymised: roster rows (name, ID, phone
-    cleared, a fresh random key, inactive), closed incidents and finished silent periods (the
-    person key and staff link cleared), other contacts' "met whom". The status row goes when no
-    row of the person is left anywhere.
+    closed sentinel alerts, scans, tracing contacts, checkpoint samples, outbox messages;
+    anonymised: roster and driver rows (name, ID, phone cleared, a fresh random key, inactive),
+    closed incidents and finished silent periods (the person key and staff link cleared), other
+    contacts' "met whom"; the person is taken out of the occupant lists of checks and trips and the
+    contact lists of silent periods. The status row goes when no row of the person is left
+    anywhere.
     """
     _check(actor)
     if not q.holds_any(actor, key):
@@ -113,23 +145,21 @@ def erase_person(actor, key: str, *, now=None) -> dict:
     with transaction.atomic():
         for name, model, _field in q.TABLES:
             rows = q.held_rows(actor, model, key)
-            if name == "roster":
+            if name in ("roster", "drivers"):
                 counts[name] = 0
-                for staff in rows.select_for_update():
-                    staff.person_key = f"erased-{uuid.uuid4().hex}"
-                    staff.id_encrypted = ""
-                    staff.id_masked = ""
-                    staff.name = _("（已删除）")
-                    staff.phone_encrypted = ""
-                    staff.phone_masked = ""
-                    staff.is_active = False
-                    staff.last_negative_at = None
-                    staff.save()
+                for person in rows.select_for_update():
+                    _anonymise(person)
                     counts[name] += 1
             elif name in ("incidents", "silent_periods"):
                 counts[name] = rows.update(person_key="", staff=None)
             else:
                 counts[name] = rows.delete()[0] if rows.exists() else 0
+        for name, _label, model, field, _date in q.LISTS:
+            counts[name] = 0
+            for row in q.listing_rows(actor, model, field, key):
+                remaining = [k for k in getattr(row, field) if k != key]
+                model._default_manager.filter(pk=row.pk).update(**{field: remaining})
+                counts[name] += 1
         from sibao.places.models import TracingContact
 
         counts["tracing_contacts_via"] = TracingContact.objects.filter(
