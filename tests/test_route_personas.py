@@ -38,6 +38,7 @@ from tests.routes import (
     policies_matching,
     policies_uptake,
     registry,
+    sec_audit,
     sec_rights,
     whitelist,
     wo_cadres,
@@ -86,6 +87,7 @@ AREAS = (
     mon_reports,
     mon_outbox,
     sec_rights,
+    sec_audit,
 )
 
 PERSONAS = ["anonymous", "no_grant", "other_county", "own_county", "enterprise_admin"]

@@ -171,8 +171,10 @@ def old_audit_row(days, action="test.old"):
 
 @pytest.mark.req("PLAT-03")
 def test_audit_rows_younger_than_184_days_are_never_purged(db):
-    young = [old_audit_row(d) for d in (1, 100, 183)]
-    old = [old_audit_row(d) for d in (185, 200, 400)]
+    # written in time order, as the platform writes them: the purge deletes the old start of the
+    # audit hash chain (seq order) and anchors the rest
+    old = [old_audit_row(d) for d in (400, 200, 185)]
+    young = [old_audit_row(d) for d in (183, 100, 1)]
 
     dry = io.StringIO()
     call_command("purge-audit", "--now", NOW.isoformat(), "--dry-run", stdout=dry)
@@ -192,14 +194,15 @@ def test_audit_rows_younger_than_184_days_are_never_purged(db):
 def test_audit_retention_cannot_go_below_184_days(db):
     from sibao.core.actions import change_rule_parameter
 
+    # old rows first: the purge deletes the old start of the audit chain (seq order)
+    gone = old_audit_row(400)
+    keep = old_audit_row(300)
     admin = make_user(Role.HQ_OFFICE, "41")
     with pytest.raises(ValidationError):
         change_rule_parameter("audit_retention_days", "183", actor=admin, reason="缩短")
     with pytest.raises(ValueError):
         rules.BY_KEY["audit_retention_days"].parse("30")
     change_rule_parameter("audit_retention_days", "365", actor=admin, reason="延长")
-    keep = old_audit_row(300)
-    gone = old_audit_row(400)
     run("purge-audit")
     assert AuditLog.objects.filter(pk=keep.pk).exists()
     assert not AuditLog.objects.filter(pk=gone.pk).exists()

@@ -24,7 +24,7 @@ from sibao.regions.models import (
 
 ENTERPRISES = 60
 DEMO_USERNAMES = importlib.import_module("sibao.core.management.commands.seed-demo").DEMO_USERNAMES
-ACCOUNTS = 19
+ACCOUNTS = 20
 
 
 def seeded_enterprises() -> int:
@@ -193,6 +193,16 @@ def check_logins(accounts: dict):
         assert client.get("/").status_code == 200
 
 
+def check_audit_chain(output: str):
+    """ORG-05: the demo ends with its audit trail sealed into the hash chain (the sign-ins of
+    ``check_logins`` came later) and the chain verifies."""
+    from sibao.core import auditchain
+
+    assert "审计链：已封存审计记录" in output
+    assert AuditLog.objects.filter(seq__isnull=True, action="demo.seed").count() == 0
+    assert auditchain.verify().ok
+
+
 def check_demo_totp():
     code = totp_code("demo-system-admin")
     assert len(code) == 6 and code.isdigit()
@@ -329,6 +339,7 @@ def test_the_demo_province_has_every_role_module_and_account_and_a_second_run_ad
     check_places(output)
     check_logins(accounts)
     check_demo_totp()
+    check_audit_chain(output)
 
     counts = (User.objects.count(), Enterprise.objects.count(), RoleGrant.objects.count())
     output = seed()
@@ -350,9 +361,8 @@ def test_same_seed_gives_the_same_data_and_reset_replaces_every_part():
             ),
             sorted(Enterprise.objects.values_list("credit_code", "name", "region_id")),
             sorted(
-                User.objects.filter(username__startswith="demo-").values_list(
-                    "username", "full_name", "phone"
-                )
+                (u.username, u.full_name, u.phone)
+                for u in User.objects.filter(username__startswith="demo-")
             ),
         )
 

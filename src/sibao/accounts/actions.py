@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sibao.accounts.access import allowing_grants, can
 from sibao.accounts.models import ApiToken, RoleGrant, User
+from sibao.accounts.roles import EXCLUSIVE_ROLES, Role
 from sibao.core import audit, rules
 
 
@@ -127,6 +128,19 @@ def grant_role(
 ) -> RoleGrant:
     if actor is not None and not _manages(actor, "accounts.rolegrant", "add", region):
         raise PermissionDenied(_("无权授予角色：目标辖区超出您的管理范围。"))
+    if actor is not None and actor.pk == user.pk:
+        raise PermissionDenied(_("不能给自己授予角色。"))
+    held = set(user.grants.filter(is_active=True).values_list("role", flat=True))
+    for exclusive in EXCLUSIVE_ROLES:
+        if role in exclusive and held & (exclusive - {role}):
+            raise ValidationError(
+                {
+                    "role": _(
+                        "系统管理员与安全审计员须由不同人员担任（三员分立），该用户已有%(held)s角色。"
+                    )
+                    % {"held": "、".join(str(Role(r).label) for r in sorted(held & exclusive))}
+                }
+            )
     grant = RoleGrant(
         user=user,
         role=role,

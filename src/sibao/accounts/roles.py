@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     LOGISTICS_COMPANY = "logistics_company", _("物流企业")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     DATA_FEED = "data_feed", _("外部数据接口")
+    AUDITOR = "auditor", _("安全审计员")
 
 
 VIEW = frozenset({"view"})
@@ -427,20 +428,29 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.DATA_FEED: {
         "epidemic.feedbatch": frozenset({"ingest"}),
     },
+    # MLPS 2.0 level 3 separation of duties: the system administrator manages accounts and
+    # grants but does not read the audit trail; the security auditor reads and exports it across
+    # the grant's region and "verify"s the hash chain (core.auditchain). One user never holds both
+    # (accounts.actions.grant_role).
     Role.SYSTEM_ADMIN: {
         "epidemic.feedbatch": VIEW,
         **OUTBOX_KEEP,
         "enterprises.enterprise": VIEW,
         "accounts.user": frozenset({"view", "add", "change", "unmask"}),
         "accounts.rolegrant": frozenset({"view", "add", "change"}),
-        "core.auditlog": VIEW_EXPORT,
         "core.rulesetversion": frozenset({"change_rules"}),
+    },
+    Role.AUDITOR: {
+        "core.auditlog": frozenset({"view", "export", "verify"}),
     },
 }
 
+# Roles one user may not hold together (separation of duties, MLPS 2.0 level 3).
+EXCLUSIVE_ROLES = (frozenset({Role.SYSTEM_ADMIN, Role.AUDITOR}),)
+
 # Privileged roles must pass a second factor (MLPS 2.0 level 3: two-factor for privileged users;
 # health staff read health data).
-REQUIRES_TWO_FACTOR = frozenset({Role.SYSTEM_ADMIN, Role.HEALTH_OFFICE})
+REQUIRES_TWO_FACTOR = frozenset({Role.SYSTEM_ADMIN, Role.AUDITOR, Role.HEALTH_OFFICE})
 
 # What a grant of the role must name besides its region.
 REQUIRED_TARGET = {

@@ -62,6 +62,17 @@ def record(
     return row
 
 
+def record_audit_export(*, actor, rows: int, filters: str) -> AuditLog:
+    """ORG-05: an export of the audit trail is itself an audited read."""
+    return record(
+        "audit.export",
+        actor=actor,
+        changes={"rows": rows},
+        note=filters,
+        region_code=actor.region_id or "",
+    )
+
+
 def entry(
     action: str,
     *,

@@ -49,6 +49,10 @@ class AuditLog(models.Model):
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
     enterprise_id = models.BigIntegerField(null=True, blank=True)
     rule_version = models.PositiveIntegerField(_("规则版本"), null=True, blank=True)
+    # the hash chain (core.auditchain): set once by the sealer after the row is committed; null
+    # while the row is not sealed yet
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    digest = models.CharField(_("链摘要"), max_length=64, blank=True)
 
     objects = AuditLogQuerySet.as_manager()
     scope = Scope(region="region_code", enterprise="enterprise_id")
@@ -58,6 +62,10 @@ class AuditLog(models.Model):
         indexes = [
             # the object's history on its detail page
             models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_history"),
+            # the sealer's work list: rows not chained yet, in id order
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"
+            ),
         ]
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
@@ -85,6 +93,65 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit log rows cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit hash chain: one row (pk 1), locked by every seal run so that sealers
+    take turns. Holds the last sealed ``seq`` and its ``digest``."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(_("链序号"), default=0)
+    digest = models.CharField(_("链摘要"), max_length=64, blank=True)
+    sealed_at = models.DateTimeField(_("封存时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self):
+        return f"#{self.seq}"
+
+
+class AuditCheckpointKind(models.TextChoices):
+    SEAL = "seal", _("封存")
+    PURGE = "purge", _("清理锚点")
+
+
+class AuditCheckpoint(models.Model):
+    """A point of the audit chain written down: after each seal run the last sealed row's seq and
+    digest (``seal``), before a purge the last purged row's (``purge``: the anchor the chain is
+    verified from afterwards). ``mac`` authenticates the checkpoint itself with the chain key, so
+    a checkpoint cannot be forged without the application key. Append-only."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=AuditCheckpointKind.choices)
+    seq = models.PositiveBigIntegerField(_("链序号"))
+    digest = models.CharField(_("链摘要"), max_length=64)
+    at = models.DateTimeField(_("时间"))
+    mac = models.CharField(_("校验码"), max_length=64)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # the latest checkpoint, the latest purge anchor
+            models.Index(fields=["seq"], name="audit_checkpoint_seq"),
+            models.Index(fields=["kind", "seq"], name="audit_checkpoint_kind_seq"),
+        ]
+        verbose_name = _("审计链检查点")
+        verbose_name_plural = _("审计链检查点")
+
+    def __str__(self):
+        return f"{self.kind} #{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit checkpoints cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit checkpoints cannot be deleted")
 
 
 class RuleSetVersion(models.Model):

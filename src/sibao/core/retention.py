@@ -24,7 +24,9 @@ status keeps the time of the last test even after the result row itself has gone
 Audit rows are append-only (``AppendOnlyError`` from ``AuditLog.delete`` and the queryset's
 ``delete``). ``purge_audit`` is the one place that deletes them: it calls the queryset's
 ``_raw_delete`` (no signals, no collector, no override) on id ranges whose rows are all older
-than the retention period, which itself can never be set below 184 days.
+than the retention period, which itself can never be set below 184 days. It seals the hash chain
+first, deletes only the chain's old prefix (seq order) and anchors the rest with a ``purge``
+checkpoint (``core.auditchain``).
 """
 
 import datetime
@@ -136,12 +138,46 @@ def purge_events(
     return result
 
 
+def _audit_purge_boundary(cutoff):
+    """(seq, digest) of the last row of the longest sealed prefix of the chain whose rows are all
+    older than ``cutoff``, or None. Purging only a prefix keeps the rest of the chain whole; an
+    old row sealed after a young one (written late) waits for a later purge."""
+    from sibao.core.models import AuditLog
+
+    sealed = AuditLog.objects.filter(seq__isnull=False)
+    young = sealed.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+    if young is not None:
+        sealed = sealed.filter(seq__lt=young)
+    return sealed.order_by("-seq").values_list("seq", "digest").first()
+
+
+def _audit_purge_count(cutoff) -> int:
+    """What a purge would delete now: the old prefix of the sealed chain, and when the whole
+    chain is old, the old prefix (in id order) of the rows the purge would seal first."""
+    from sibao.core.models import AuditLog
+
+    sealed = AuditLog.objects.filter(seq__isnull=False)
+    young = sealed.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+    if young is not None:
+        return sealed.filter(seq__lt=young).count()
+    unsealed = AuditLog.objects.filter(seq__isnull=True)
+    young_id = unsealed.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+    if young_id is not None:
+        unsealed = unsealed.filter(id__lt=young_id)
+    return sealed.count() + unsealed.count()
+
+
 def purge_audit(
     *, actor=None, now=None, dry_run: bool = False, batch_size: int = DEFAULT_BATCH
 ) -> dict:
     """Delete audit rows older than ``audit_retention_days`` (at least 184 days: the parameter's
-    minimum, checked again here). Audited by a new row, which is itself young."""
-    from sibao.core.models import AuditLog
+    minimum, checked again here). Audited by a new row, which is itself young.
+
+    The hash chain (``core.auditchain``) stays verifiable: the chain is sealed first, only the
+    old prefix of the chain (in seq order) is deleted, and before deleting a ``purge`` checkpoint
+    records the last purged row's seq and digest, the anchor verification starts from."""
+    from sibao.core import auditchain
+    from sibao.core.models import AuditCheckpointKind, AuditLog
 
     _check_platform(actor)
     now = now or timezone.now()
@@ -150,9 +186,25 @@ def purge_audit(
         int(ruleset["audit_retention_days"]), int(rules.BY_KEY["audit_retention_days"].minimum)
     )
     cutoff = now - datetime.timedelta(days=days)
-    queryset = AuditLog.objects.filter(at__lt=cutoff)
-    removed = _batched_delete(queryset, batch_size, dry_run=dry_run, raw=True)
-    result = {"removed": removed, "before": cutoff.isoformat(), "days": days, "dry_run": dry_run}
+    anchor_seq = None
+    if dry_run:
+        removed = _audit_purge_count(cutoff)
+    else:
+        auditchain.seal()
+        removed = 0
+        boundary = _audit_purge_boundary(cutoff)
+        if boundary is not None:
+            anchor_seq, digest = boundary
+            auditchain.write_checkpoint(AuditCheckpointKind.PURGE, anchor_seq, digest)
+            queryset = AuditLog.objects.filter(seq__isnull=False, seq__lte=anchor_seq)
+            removed = _batched_delete(queryset, batch_size, dry_run=False, raw=True)
+    result = {
+        "removed": removed,
+        "before": cutoff.isoformat(),
+        "days": days,
+        "dry_run": dry_run,
+        "anchor_seq": anchor_seq,
+    }
     if not dry_run:
         audit.record(
             "retention.audit.purge", actor=actor, changes=result, rule_version=ruleset.version
@@ -177,12 +229,16 @@ PURPOSE_TABLES = (
 TOMBSTONE_KIND = "sibao.purpose-ended.v1"
 
 
-def _tombstone_key() -> bytes:
+def derive_key(purpose: bytes) -> bytes:
+    """A key for one purpose (its label), derived from ``DATA_KEY``: HMAC-SHA256 of the label.
+    Tombstones and the audit hash chain each sign with their own."""
     from django.conf import settings
 
-    return hmac.new(
-        settings.DATA_KEY.encode(), b"sibao purpose-ended tombstones", hashlib.sha256
-    ).digest()
+    return hmac.new(settings.DATA_KEY.encode(), purpose, hashlib.sha256).digest()
+
+
+def _tombstone_key() -> bytes:
+    return derive_key(b"sibao purpose-ended tombstones")
 
 
 def _canonical(report: dict) -> bytes:

@@ -13,3 +13,16 @@ def send_outbox(limit: int | None = None) -> dict:
     from sibao.core.outbox import send_pending
 
     return send_pending(limit)
+
+
+# --- the audit hash chain (ORG-05) ---
+
+
+@task()
+def seal_audit() -> dict:
+    """ORG-05: chain the audit rows committed since the last run (``core.auditchain.seal``); the
+    scheduler runs it every minute. Sealers take turns on the chain head's lock."""
+    from sibao.core.auditchain import seal
+
+    result = seal()
+    return {"sealed": result.sealed, "seq": result.seq}

@@ -8,6 +8,8 @@ urlpatterns = [
     path("rules/", views.RuleListView.as_view(), name="rule_list"),
     path("rules/<str:key>/change/", views.RuleChangeView.as_view(), name="rule_change"),
     path("audit/", views.AuditLogListView.as_view(), name="audit_list"),
+    path("audit/export/", views.AuditLogExportView.as_view(), name="audit_export"),
+    path("audit/verify/", views.AuditChainVerifyView.as_view(), name="audit_verify"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path(
         "notifications/<int:pk>/read/",

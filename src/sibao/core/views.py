@@ -1,3 +1,4 @@
+import json
 import tempfile
 
 from django.contrib import messages
@@ -16,13 +17,14 @@ from django.views.generic import FormView, ListView, TemplateView
 from openpyxl import Workbook
 
 from sibao.accounts.access import can, has_any_grant
-from sibao.core import rules
+from sibao.core import auditchain, rules
 from sibao.core.actions import (
     cancel_outbox_message,
     change_rule_parameter,
     record_outbox_export,
     retry_outbox_message,
 )
+from sibao.core.audit import record_audit_export
 from sibao.core.filtersets import AuditLogFilterSet, OutboxMessageFilterSet
 from sibao.core.forms import RuleChangeForm
 from sibao.core.generic import GrantRequiredMixin, ScopedListView, SignedInMixin
@@ -119,12 +121,103 @@ class RuleChangeView(GrantRequiredMixin, FormView):
 
 
 class AuditLogListView(ScopedListView):
-    """ORG-05: the audit trail within the user's jurisdiction."""
+    """ORG-05: the audit trail within the user's jurisdiction. The security auditor also sees
+    the hash chain's state and may verify it (``core.auditchain``)."""
 
     model = AuditLog
     filterset_class = AuditLogFilterSet
     template_name = "core/auditlog_list.html"
     partial_template_name = "core/auditlog_table.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_export"] = can(user, AuditLog, "export")
+        if can(user, AuditLog, "verify") and not getattr(self.request, "htmx", False):
+            context["chain"] = auditchain.chain_status()
+        return context
+
+
+class AuditChainVerifyView(GrantRequiredMixin, View):
+    """ORG-05: the auditor's "校验审计链" button (POST): verify the whole chain, show the result
+    and audit the verification (``audit.verify``)."""
+
+    permission = (AuditLog, "verify")
+    http_method_names = ["post"]
+
+    def post(self, request):
+        report = auditchain.verify_chain(actor=request.user)
+        if report.ok:
+            messages.success(
+                request,
+                _("审计链校验通过：已核对 %(checked)s 条已封存记录，另有 %(unsealed)s 条待封存。")
+                % {"checked": report.checked, "unsealed": report.unsealed},
+            )
+        else:
+            messages.error(
+                request, _("审计链校验失败：%(problem)s") % {"problem": report.problem.message()}
+            )
+        return redirect("core:audit_list")
+
+
+class AuditLogExportView(GrantRequiredMixin, View):
+    """ORG-05: the filtered audit trail of the user's jurisdiction as an Excel file (audited)."""
+
+    permission = (AuditLog, "export")
+
+    def get(self, request):
+        queryset = AuditLog.objects.visible_to(request.user, "export")
+        filterset = AuditLogFilterSet(request.GET or None, queryset=queryset, request=request)
+        if filterset.is_bound:
+            queryset = filterset.qs
+        header = [
+            _("编号"),
+            _("时间"),
+            _("操作人"),
+            _("角色"),
+            _("操作"),
+            _("对象类型"),
+            _("对象编号"),
+            _("对象"),
+            _("变更"),
+            _("说明"),
+            _("客户端地址"),
+            _("区划代码"),
+            _("链序号"),
+        ]
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(str(_("审计日志")))
+        sheet.append([str(h) for h in header])
+        count = 0
+        for row in queryset.order_by("-at", "-id").iterator(chunk_size=500):
+            sheet.append(
+                [
+                    row.pk,
+                    timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    row.actor_name,
+                    row.actor_roles,
+                    row.action,
+                    row.object_type,
+                    row.object_id,
+                    row.object_repr,
+                    json.dumps(row.changes, ensure_ascii=False) if row.changes else "",
+                    row.note,
+                    row.client_address or "",
+                    row.region_code,
+                    row.seq,
+                ]
+            )
+            count += 1
+        record_audit_export(actor=request.user, rows=count, filters=request.GET.urlencode())
+        spool = tempfile.TemporaryFile(suffix=".xlsx")
+        workbook.save(spool)
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"audit-{timezone.localdate():%Y%m%d}.xlsx",
+            content_type=XLSX,
+        )
 
 
 # --- notification inbox and outbox (MON-05) ---

@@ -82,8 +82,13 @@ ACCOUNTS = [
     ("demo-logistics", Role.LOGISTICS_COMPANY, HOME_COUNTY, None),
     ("demo-system-admin", Role.SYSTEM_ADMIN, "41", None),
     ("demo-data-feed", Role.DATA_FEED, "41", None),
+    # --- audit chain: the security auditor (three-role separation, ORG-03) ---
+    ("demo-auditor", Role.AUDITOR, "41", None),
 ]
 DEMO_USERNAMES = [row[0] for row in ACCOUNTS]
+# --- audit chain: accounts made at the end of the seeding, so that their random draws leave the
+# rest of the demo as a given seed made it before they were added ---
+LATE_ACCOUNTS = [row for row in ACCOUNTS if row[0] == "demo-auditor"]
 
 INDUSTRY_CODES = ["industry", "commerce", "transport", "culture_tourism", "key_project"]
 # Share of each industry among ordinary counties and among functional zones.
@@ -325,6 +330,12 @@ class Command(BaseCommand):
                 self._seed(enterprises, seed)
         except ProtectedError as exc:
             raise CommandError(f"演示企业已被其他数据引用，无法重置：{exc.args[0]}") from None
+        # --- audit chain: seal what the demo wrote (ORG-05) ---
+        from sibao.core.auditchain import seal
+
+        sealed = seal()
+        self.stdout.write(f"审计链：已封存审计记录 {sealed.sealed} 条，链序号至 {sealed.seq}。")
+        # --- end audit chain ---
 
     # -- reset -------------------------------------------------------------------------------
 
@@ -469,6 +480,9 @@ class Command(BaseCommand):
             f"确认、交办、转办诉求、处置 {sum(warned['acted'].values())} 条。"
         )
         # --- end warnings ---
+        # --- audit chain: the security auditor's account ---
+        accounts += self._accounts(gen, regions, created[0], rows=LATE_ACCOUNTS)
+        # --- end audit chain ---
 
         audit.record(
             SEED_ACTION,
@@ -592,7 +606,9 @@ class Command(BaseCommand):
         }
         return [by_code[e.credit_code] for e in rows]
 
-    def _accounts(self, gen, regions, enterprise) -> list[dict]:
+    def _accounts(self, gen, regions, enterprise, rows=None) -> list[dict]:
+        if rows is None:  # --- audit chain: the late accounts come last ---
+            rows = [row for row in ACCOUNTS if row not in LATE_ACCOUNTS]
         plans = [
             {
                 "username": username,
@@ -604,7 +620,7 @@ class Command(BaseCommand):
                 "phone": gen.mobile(),
                 "totp_key": secrets.token_hex(20) if role in REQUIRES_TWO_FACTOR else None,
             }
-            for username, role, region_code, department_kind in ACCOUNTS
+            for username, role, region_code, department_kind in rows
         ]
         return [
             self._account(
