@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sibao
 DEMO_SEED ?= 2022
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo install install-test browser test test-pg test-sqlite lint check reqs messages vendor clean
+.PHONY: demo install install-test browser test test-pg test-sqlite lint check audit reqs messages vendor clean
 
 $(BIN)/sibao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: install-test
 check: install-test
 	$(BIN)/sibao check --fail-level WARNING
 	$(BIN)/sibao makemigrations --check --dry-run
+
+# Known vulnerabilities of the installed packages (PyPI's advisory data; needs the network). --strict:
+# a package that cannot be checked fails the target instead of being skipped.
+audit: install-test
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 test-pg: install-test browser
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-postgresql.json

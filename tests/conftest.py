@@ -47,6 +47,15 @@ def platform_language():
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with unspent rate-limit budgets (core.ratelimit): the suite logs in
+    through the real form from one address many times."""
+    from sibao.core import ratelimit
+
+    ratelimit.reset()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The production hasher is deliberately slow; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -21,6 +21,7 @@ from sibao.accounts.filtersets import UserFilterSet
 from sibao.accounts.forms import ApiTokenForm, LoginForm, PasswordChangeForm, TokenForm
 from sibao.accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from sibao.accounts.models import User
+from sibao.core import ratelimit
 from sibao.core.generic import ScopedDetailView, ScopedListView, SignedInMixin
 
 
@@ -45,6 +46,7 @@ class LoginView(View):
             {"form": LoginForm(request), "next": request.GET.get("next", "")},
         )
 
+    @method_decorator(ratelimit.limit("login", key=ratelimit.posted_username))
     def post(self, request):
         form = LoginForm(request, data=request.POST)
         if not form.is_valid():
@@ -90,6 +92,7 @@ class TwoFactorView(SignedInMixin, View):
             return redirect(_safe_next(request))
         return render(request, self.template_name, self._context(request, TokenForm()))
 
+    @method_decorator(ratelimit.limit("login", key=ratelimit.account_of))
     def post(self, request):
         form = TokenForm(request.POST)
         if form.is_valid():

@@ -59,7 +59,10 @@ def env_mapping(name: str) -> dict[str, str]:
 
 def read_database_url(url: str) -> dict:
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("SIBAO_DB_CONN_MAX_AGE", 0))
+        max_age = env_int("SIBAO_DB_CONN_MAX_AGE", 0)
+        # a kept connection is checked before reuse: after a database restart it is replaced
+        # instead of failing the next request on it
+        config = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age > 0)
     except Exception as exc:  # the library raises several types; all mean the same to an operator
         raise ImproperlyConfigured(f"DATABASE_URL is invalid ({url!r}): {exc}") from None
     engine = config.get("ENGINE", "")
@@ -157,6 +160,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sibao.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sibao.core.context.LanguageMiddleware",
@@ -216,6 +220,81 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts only from the platform itself: no inline scripts or handlers, no eval (docs/operations.md).
+SIBAO_CSP = env_str(
+    "SIBAO_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+
+
+def read_proxy_ssl_header(name: str, raw: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto`` (value ``https``) or ``X-Forwarded-Proto=https``; empty: none."""
+    if not raw.strip():
+        return None
+    header, _sep, value = raw.partition("=")
+    header, value = header.strip(), (value.strip() or "https")
+    if not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f"{name} must be a header name such as X-Forwarded-Proto")
+    return "HTTP_" + header.upper().replace("-", "_"), value
+
+
+def read_trusted_proxies(name: str) -> list[str]:
+    import ipaddress
+
+    proxies = env_list(name)
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be IP addresses or networks, got {proxy!r}"
+            ) from None
+    return proxies
+
+
+RATE_LIMIT_DEFAULTS = {"login": (20, 60), "public": (120, 60), "ingest": (6000, 60)}
+
+
+def read_rate_limits(name: str) -> dict[str, tuple[int, int]]:
+    """``scope=requests/seconds`` pairs over the defaults, ``scope=off`` for one scope, ``off``
+    for all (``core.ratelimit``)."""
+    raw = env_str(name).strip()
+    if raw.lower() == "off":
+        return {}
+    limits = dict(RATE_LIMIT_DEFAULTS)
+    for scope, value in env_mapping(name).items():
+        if scope not in RATE_LIMIT_DEFAULTS:
+            raise ImproperlyConfigured(
+                f"{name}: unknown scope {scope!r} (known: {', '.join(RATE_LIMIT_DEFAULTS)})"
+            )
+        if value.lower() == "off":
+            limits.pop(scope)
+            continue
+        count, sep, seconds = value.partition("/")
+        if not (sep and count.isdigit() and seconds.isdigit() and int(count) and int(seconds)):
+            raise ImproperlyConfigured(
+                f"{name}: {scope} must be requests/seconds such as 20/60 or off, got {value!r}"
+            )
+        limits[scope] = (int(count), int(seconds))
+    return limits
+
+
+# Behind an HTTPS reverse proxy (docs/operations.md, "Deploying on several servers"); each is
+# off by default because the embedded demo serves plain HTTP.
+SECURE_HSTS_SECONDS = env_int("SIBAO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SIBAO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SIBAO_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SIBAO_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = read_proxy_ssl_header(
+    "SIBAO_PROXY_SSL_HEADER", env_str("SIBAO_PROXY_SSL_HEADER")
+)
+# Proxies (addresses or networks) whose X-Forwarded-For names the client, for audit rows and
+# rate limits; empty: the connection's address is the client's.
+TRUSTED_PROXIES = read_trusted_proxies("SIBAO_TRUSTED_PROXIES")
+# Requests per client within a window, per scope (core.ratelimit): login, public, ingest.
+RATE_LIMITS = read_rate_limits("SIBAO_RATE_LIMITS")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -245,7 +324,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "sibao.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "sibao.core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from sibao.accounts.access import can
+from sibao.core.ratelimit import IngestThrottle
 from sibao.epidemic.filtersets_feeds import FeedBatchFilterSet
 from sibao.epidemic.ingest import RECORD_FIELDS, ingest
 from sibao.epidemic.models import DataSource, FeedBatch, FeedKind
@@ -110,6 +111,7 @@ class FeedIngestViewSet(viewsets.ViewSet):
     refused whole (400); an account without the data-feed role gets 403."""
 
     parser_classes = [JSONParser]
+    throttle_classes = [IngestThrottle]
 
     def _source(self, request) -> DataSource:
         sources = list(DataSource.objects.filter(user=request.user).order_by("code"))

@@ -9,11 +9,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from sibao.core import rules
+from sibao.core import ratelimit, rules
 from sibao.enterprises.models import Enterprise
 from sibao.epidemic import actions
 from sibao.epidemic.forms_arrivals import COMMON_ORIGINS, PublicArrivalForm
@@ -54,6 +55,7 @@ def _unit(pk):
         return None
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class ArrivalReportPublicView(View):
     """Step 1 (no ``unit``): search the destination unit. Step 2: the report form."""
 
@@ -103,6 +105,7 @@ class ArrivalReportPublicView(View):
         return self.render_page(request, form=form, unit=unit)
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class UnitSearchView(TemplateView):
     """The unit search results (HTMX partial, and without script the search page itself)."""
 
@@ -116,6 +119,7 @@ class UnitSearchView(TemplateView):
         return context
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class ArrivalDoneView(TemplateView):
     """The confirmation: report number, destination, decision in plain words. Only the reports
     filed in this browser session are shown (nothing can be looked up by number)."""

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from sibao.core.ratelimit import IngestThrottle
 from sibao.logistics import green_channel
 from sibao.logistics.actions import checkpoint as actions
 from sibao.logistics.filtersets_checkpoint import CheckFilterSet, CheckpointFilterSet
@@ -116,6 +117,7 @@ class CheckpointCheckViewSet(
 
     serializer_class = CheckpointCheckSerializer
     filterset_class = CheckFilterSet
+    throttle_classes = [IngestThrottle]  # the verification (POST); the log's reads are not limited
 
     def get_queryset(self):
         return Check.objects.visible_to(self.request.user, "view")

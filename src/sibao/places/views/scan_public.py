@@ -19,10 +19,11 @@ from django.core import signing as django_signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
-from sibao.core import rules
+from sibao.core import ratelimit, rules
 from sibao.core.masking import mask_name
 from sibao.core.personal import normalise_id_number, normalise_phone, person_key
 from sibao.places import signing
@@ -153,6 +154,7 @@ def _health_code(key: str) -> str:
     )
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class ScanPageView(View):
     """GET: the place and, for an identified device, the entry button (or the identification
     form). POST ``step``: identify, enter, leave, forget."""
@@ -295,6 +297,7 @@ class ScanPageView(View):
         return response
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class ScanDoneView(View):
     """The result of this device's last entry or exit at this place: time, place, health-code
     colour if known, and a warning when the entry raised a risk alert. Only the device that
