@@ -3,7 +3,12 @@ batches and publishing, coverage. Lists are scoped by ``visible_to``; writes cal
 
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -289,6 +294,7 @@ class CoverageCandidateSerializer(serializers.Serializer):
     qualified_tier = serializers.CharField(allow_blank=True)
 
 
+@extend_schema_serializer(many=False)  # one object, not a list, though the action is "list"
 class CoverageSerializer(serializers.Serializer):
     industry = serializers.CharField()
     region = serializers.CharField()

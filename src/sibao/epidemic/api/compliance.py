@@ -5,7 +5,7 @@ reminder outbox is the platform's, ``/api/outbox/``). Lists go through ``visible
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -114,10 +114,18 @@ class RateRowSerializer(serializers.Serializer):
     enterprise = serializers.IntegerField(allow_null=True)
 
 
+@extend_schema_serializer(many=False)  # one object, not a list, though the action is "list"
 class ComplianceRatesSerializer(serializers.Serializer):
     region = serializers.CharField(allow_null=True)
     rule_version = serializers.IntegerField()
     rows = RateRowSerializer(many=True)
+
+
+@extend_schema_serializer(many=False)
+class RateRowPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    results = RateRowSerializer(many=True)
 
 
 class ComplianceRateViewSet(viewsets.ViewSet):
@@ -163,7 +171,7 @@ class ComplianceRateViewSet(viewsets.ViewSet):
             OpenApiParameter("region", str, description="区划代码（前缀）"),
             OpenApiParameter("page", int),
         ],
-        responses=RateRowSerializer(many=True),
+        responses=RateRowPageSerializer,
     )
     @action(detail=False, methods=["get"])
     def units(self, request):

@@ -5,8 +5,14 @@ list with its export, and the vaccination aggregate."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -143,6 +149,7 @@ class VaccinationRowSerializer(serializers.Serializer):
     fully_vaccinated_pct = serializers.FloatField(allow_null=True)
 
 
+@extend_schema_serializer(many=False)  # one object, not a list, though the action is "list"
 class VaccinationSerializer(serializers.Serializer):
     rule_version = serializers.IntegerField()
     full_doses = serializers.IntegerField(help_text=_("全程接种所需剂次（规则参数）"))
@@ -315,6 +322,7 @@ class VaccinationViewSet(viewsets.GenericViewSet):
 
     queryset = StaffMember.objects.all()
     filterset_class = StaffFilterSet
+    filter_backends = [DjangoFilterBackend]  # counts: nothing to order (no serializer to order by)
     pagination_class = None
 
     def check_permissions(self, request):

@@ -166,6 +166,8 @@ class DailyReportViewSet(ScopedReadOnlyViewSet):
                 ) from None
             if day > today:
                 raise exceptions.ValidationError({"date": [_("不能查询未来日期。")]})
+            if day.year < 2000:  # before the platform: and no RFC 3339 deadline (local mean time)
+                raise exceptions.ValidationError({"date": [_("日期不能早于 2000 年。")]})
         else:
             day = today - datetime.timedelta(days=1)
         rules = rule_set.current()

@@ -8,7 +8,7 @@ offline) and ``pass-revocations`` (numbers of revoked passes still inside their 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -118,6 +118,7 @@ class PassReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+@extend_schema_serializer(many=False)  # one object, not a list, though the action is "list"
 class PassKeySerializer(serializers.Serializer):
     key_id = serializers.CharField()
     algorithm = serializers.CharField()
@@ -125,6 +126,7 @@ class PassKeySerializer(serializers.Serializer):
     public_key_pem = serializers.CharField()
 
 
+@extend_schema_serializer(many=False)
 class PassRevocationListSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     numbers = serializers.ListField(child=serializers.CharField())

@@ -125,7 +125,7 @@ class UptakeViewSet(ScopedReadOnlyViewSet):
         return Response(self.get_serializer(match).data)
 
     @extend_schema(responses=HistorySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, unpaged
     def history(self, request, pk=None):
         match = self.get_object()
         rows = UPTAKE_WORKFLOW.history(match).order_by("at", "id")

@@ -7,7 +7,12 @@ refusals 403)."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -111,6 +116,7 @@ class MetricsRowSerializer(serializers.Serializer):
     metrics = MetricsCountsSerializer()
 
 
+@extend_schema_serializer(many=False)  # one object, not a list, though the action is "list"
 class WorkOrderMetricsSerializer(serializers.Serializer):
     dimension = serializers.CharField()
     at = serializers.DateTimeField()
