@@ -15,12 +15,15 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 __all__ = ["ensure", "existing", "purge", "partition_name", "create_partitioned_table"]
 
 TABLE = "places_scan"
 _NAME = re.compile(rf"^{TABLE}_p(\d{{8}})$")
+# the advisory lock of partition creation: a bigint key outside the int4 range of the
+# ``hashtext`` keys of the other advisory locks, so it never collides with one of them
+_CREATE_LOCK = 0x5CA4_0000_0001
 
 
 def _zone():
@@ -62,15 +65,19 @@ def existing() -> dict[datetime.date, str]:
 
 def ensure(days: Iterable[datetime.date]) -> int:
     """Create the partitions of ``days`` that do not exist yet; returns how many were created.
-    Safe to call concurrently (``IF NOT EXISTS``) and cheap when they all exist (one catalogue
-    query)."""
+    Cheap when they all exist (one catalogue query). Safe to call concurrently: creators take
+    turns under a transaction-level advisory lock and look again once they hold it, because
+    ``IF NOT EXISTS`` does not see a partition that another transaction created and has not
+    committed yet (the second ``CREATE`` then fails once the first commits)."""
     if connection.vendor != "postgresql":
         return 0
     wanted = set(days)
-    if not wanted:
+    if not wanted or not wanted - set(existing()):
         return 0
-    missing = sorted(wanted - set(existing()))
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # held until the (outer) transaction ends, so the next creator sees this one's tables
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CREATE_LOCK])
+        missing = sorted(wanted - set(existing()))
         for day in missing:
             start, end = _bounds(day)
             cursor.execute(
