@@ -7,7 +7,7 @@ leave exactly one winner. Then it applies the workflow step (history with who/wh
 version, writes the extra fields and an audit row, all in one transaction."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,10 +28,16 @@ def now_or(now):
 
 
 def next_number(model, prefix: str) -> str:
-    """``<prefix><yyyymmdd>-<n>``: the n-th record of the day (the row lock of the caller's
-    transaction is not needed: a unique constraint on ``number`` catches a race, retried once)."""
+    """``<prefix><yyyymmdd>-<n>``: the n-th record of the day. Call it inside the transaction
+    that saves the record: on PostgreSQL a transaction-level advisory lock on the day's stem
+    makes concurrent callers (threads, app servers) take turns until each commits, so numbers
+    stay unique and gapless however many file at once; SQLite's writers are serialised anyway.
+    The unique constraint on ``number`` remains the backstop."""
     day = timezone.localdate()
     stem = f"{prefix}{day:%Y%m%d}-"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"number:{stem}"])
     last = (
         model.objects.filter(number__startswith=stem)
         .order_by("-number")
