@@ -6,15 +6,27 @@ import codecs
 import csv
 import datetime
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(workbook, filename: str) -> FileResponse:
+    """An Excel download of ``workbook``, spooled through a temporary file (not held in memory)."""
+    spool = tempfile.TemporaryFile(suffix=".xlsx")
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
 
 
 class Refused(ValidationError):

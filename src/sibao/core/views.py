@@ -1,11 +1,10 @@
 import json
-import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -30,9 +29,8 @@ from sibao.core.forms import RuleChangeForm
 from sibao.core.generic import GrantRequiredMixin, ScopedListView, SignedInMixin
 from sibao.core.models import AuditLog, Notification, OutboxMessage, OutboxStatus, RuleSetVersion
 from sibao.core.notifications import inbox_counts, mark_read
+from sibao.core.tabular import workbook_response
 from sibao.enterprises.models import Enterprise
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class HomeView(SignedInMixin, TemplateView):
@@ -209,15 +207,7 @@ class AuditLogExportView(GrantRequiredMixin, View):
             )
             count += 1
         record_audit_export(actor=request.user, rows=count, filters=request.GET.urlencode())
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
-        return FileResponse(
-            spool,
-            as_attachment=True,
-            filename=f"audit-{timezone.localdate():%Y%m%d}.xlsx",
-            content_type=XLSX,
-        )
+        return workbook_response(workbook, f"audit-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # --- notification inbox and outbox (MON-05) ---
@@ -365,15 +355,7 @@ class OutboxExportView(GrantRequiredMixin, View):
             )
             count += 1
         record_outbox_export(actor=request.user, rows=count, filters=request.GET.urlencode())
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
-        return FileResponse(
-            spool,
-            as_attachment=True,
-            filename=f"outbox-{timezone.localdate():%Y%m%d}.xlsx",
-            content_type=XLSX,
-        )
+        return workbook_response(workbook, f"outbox-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 class _OutboxActionView(GrantRequiredMixin, View):
