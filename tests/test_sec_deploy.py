@@ -38,8 +38,11 @@ HTTPS_WARNINGS = ["security.W004", "security.W008", "security.W012", "security.W
 
 
 def run_check(tmp_path, extra: dict[str, str]) -> subprocess.CompletedProcess:
+    # a deployment's environment: none of the test run's own settings (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for the live server, which the deploy check rightly refuses)
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIBAO_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(SIBAO_VAR_DIR=str(tmp_path), **extra)
     return subprocess.run(
         [str(SIBAO), "check", "--deploy", "--fail-level", "WARNING"],
