@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sibao
 DEMO_SEED ?= 2022
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo install install-test browser test test-pg test-sqlite lint check audit reqs messages vendor clean
+.PHONY: demo install install-test browser test test-pg test-sqlite test-drills lint check audit reqs messages vendor clean
 
 $(BIN)/sibao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,15 +50,25 @@ check: install-test
 audit: install-test
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
+# The drills with real processes (crash safety, soak) run on PostgreSQL as a job of their own, so
+# that `make test` can start them on whichever core the SQLite run frees first.
+DRILLS := tests/test_sec_crash_safety.py tests/test_sec_soak.py
+
 test-pg: install-test browser
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-postgresql.json
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider $(addprefix --ignore=,$(DRILLS)) \
+		--reqs-report var/reqs-postgresql.json
+
+test-drills: install-test
+	DATABASE_URL=$(PG_URL)_drills $(BIN)/pytest -q -p no:cacheprovider $(DRILLS) \
+		--reqs-report var/reqs-postgresql-drills.json
 
 test-sqlite: install-test browser
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-sqlite.json
 
-# The two databases' runs share the machine's two cores: one process each, output kept apart.
+# The two databases' runs share the machine's two cores: one process each, output kept apart; the
+# drills start when the first of them ends.
 test: lint check browser
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-pg test-sqlite
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-pg test-sqlite test-drills
 
 reqs: install-test browser
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs.json
