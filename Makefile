@@ -50,17 +50,17 @@ check: install-test
 audit: install-test
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
-# The drills with real processes (crash safety, soak) run on PostgreSQL as a job of their own, so
-# that `make test` can start them on whichever core the SQLite run frees first.
+# The drills with real processes (crash safety, soak) run on PostgreSQL as a job of their own,
+# after the SQLite run (the shorter one): `make test` then keeps two processes on two cores.
 DRILLS := tests/test_sec_crash_safety.py tests/test_sec_soak.py
 
 test-pg: install-test browser
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider $(addprefix --ignore=,$(DRILLS)) \
 		--reqs-report var/reqs-postgresql.json
 
-test-drills: install-test
+test-drills: install-test test-sqlite
 	DATABASE_URL=$(PG_URL)_drills $(BIN)/pytest -q -p no:cacheprovider $(DRILLS) \
-		--reqs-report var/reqs-postgresql-drills.json
+		--reqs-report var/reqs-postgresql-drills.json --reqs-of-run
 
 test-sqlite: install-test browser
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider --reqs-report var/reqs-sqlite.json

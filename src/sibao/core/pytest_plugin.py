@@ -34,6 +34,11 @@ def pytest_addoption(parser):
         metavar="PATH",
         help="write requirement coverage (JSON) to PATH and print a table",
     )
+    group.addoption(
+        "--reqs-of-run",
+        action="store_true",
+        help="with --reqs-report: only the requirement IDs this run has tests for (a partial run)",
+    )
 
 
 def _ids(item) -> list[str]:
@@ -135,6 +140,8 @@ class ReqRecorder:
     def pytest_terminal_summary(self, terminalreporter):
         path = self.config.getoption("--reqs-report")
         data = self.summary()
+        if self.config.getoption("--reqs-of-run"):
+            data = {req_id: row for req_id, row in data.items() if row["tests"]}
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         terminalreporter.section("requirements")
