@@ -57,7 +57,7 @@ def test_a_province_official_drills_down_from_the_map_to_a_county(
     expect(page.get_by_test_id("board-updated")).to_contain_text("数据更新于")
     page.wait_for_function(
         "() => { const el = document.getElementById('board-map');"
-        " return el && echarts.getInstanceByDom(el) && echarts.getMap('sibao-41'); }"
+        " return el && window.echarts && echarts.getInstanceByDom(el) && echarts.getMap('sibao-41'); }"
     )
 
     picker = page.get_by_test_id("indicator-picker")
@@ -96,7 +96,8 @@ def test_a_province_official_drills_down_from_the_map_to_a_county(
     expect(page.get_by_test_id("board-clock")).to_have_text(
         re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
     )
-    page.wait_for_function("() => echarts.getMap('sibao-41')")
+    # echarts arrives with the deferred scripts: until then there is nothing to wait on
+    page.wait_for_function("() => window.echarts && echarts.getMap('sibao-41')")
     page.wait_for_timeout(500)  # the map's entry animation
     screenshot(page, "screen")
     assert not errors, errors
