@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from sibao.accounts.roles import Role
-from sibao.core.backup import compare, compute_manifest
+from sibao.core.backup import PORTABLE, POSTGRESQL, compare, compute_manifest
 from sibao.core.testing import make_enterprise, make_user
 from sibao.enterprises.models import Enterprise
 
@@ -128,3 +128,56 @@ def test_a_damaged_dump_is_refused_before_restoring(seeded, tmp_path, fresh_data
 
     assert result.returncode != 0
     assert "SHA-256" in result.stderr
+
+
+def test_the_manifest_names_its_checksum_method_and_each_method_detects_a_changed_row(seeded):
+    default = compute_manifest()
+    portable = compute_manifest(method=PORTABLE)
+    expected_default = POSTGRESQL if connection.vendor == "postgresql" else PORTABLE
+    assert default["checksum_method"] == expected_default
+    assert portable["tables"].keys() == default["tables"].keys()
+    assert all(
+        portable["tables"][t]["rows"] == default["tables"][t]["rows"] for t in default["tables"]
+    )
+
+    enterprise = Enterprise.objects.order_by("pk").first()
+    Enterprise.objects.filter(pk=enterprise.pk).update(output_value=enterprise.output_value + 1)
+
+    for before in (default, portable):
+        after = compute_manifest(method=before["checksum_method"])
+        problems = compare(before, after)
+        assert len(problems) == 1, problems  # same row count, one table's checksum
+        assert problems[0].startswith("enterprises_enterprise:")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="server-side checksums are PostgreSQL's"
+)
+def test_the_server_side_checksum_does_not_depend_on_the_session_time_zone(seeded):
+    first = compute_manifest(method=POSTGRESQL)
+    with connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'Asia/Shanghai'")
+        cursor.execute("SET DateStyle = 'German'")
+    try:
+        second = compute_manifest(method=POSTGRESQL)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.execute("RESET DateStyle")
+    assert compare(first, second) == []
+
+
+def test_a_backup_with_a_portable_manifest_still_restores_and_verifies(
+    seeded, tmp_path, fresh_database
+):
+    """A manifest without ``checksum_method`` (written before the server-side method existed) is
+    verified with the portable method."""
+    directory, manifest = make_backup(tmp_path)
+    manifest.pop("checksum_method")
+    manifest["tables"] = compute_manifest(method=PORTABLE)["tables"]
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+
+    result = run_restore(directory, fresh_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "verified against the manifest" in result.stdout

@@ -17,6 +17,14 @@ table checksum is the sum of the row hashes modulo 2**256. The sum does not depe
 neither a collation difference (text primary keys sort differently on PostgreSQL and SQLite) nor a
 sort is needed; a changed, added or removed row changes it.
 
+On PostgreSQL the manifest uses a second method, computed by the server without sending a row to
+Python (``checksum_method`` ``postgresql-md5-row-sum``): each row's text form (``table::text``,
+under fixed output settings: UTC, ISO dates, hex bytes, full float precision) is hashed with MD5 and
+two 60-bit parts of the hashes are summed over the table. It is order-independent in the same way and
+about two orders of magnitude faster at benchmark size; it compares a PostgreSQL backup with a
+PostgreSQL restore only, which is what a restore does. A manifest without ``checksum_method`` was made
+with the portable method and is verified with it.
+
 ``restore`` refuses a target database that already holds tables unless forced, checks the dump
 against the manifest's SHA-256, restores, recomputes the manifest on the restored database and
 raises :class:`BackupError` naming every table whose count or checksum differs.
@@ -34,7 +42,7 @@ import uuid
 from pathlib import Path
 
 from django.apps import apps
-from django.db import connections
+from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
@@ -48,6 +56,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
+PORTABLE = "sha256-row-sum"
+POSTGRESQL = "postgresql-md5-row-sum"
 MANIFEST = "manifest.json"
 DUMP_NAMES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 _MODULUS = 2**256
@@ -119,6 +129,28 @@ def _table_digest(model, using: str) -> tuple[int, str]:
     return count, f"{total % _MODULUS:064x}"
 
 
+# Output settings that make ``row::text`` the same text in every session, whatever the server's or
+# the role's defaults.
+_PG_TEXT_SETTINGS = (
+    "SET LOCAL TimeZone = 'UTC'",
+    "SET LOCAL DateStyle = 'ISO, YMD'",
+    "SET LOCAL IntervalStyle = 'postgres'",
+    "SET LOCAL extra_float_digits = 1",
+    "SET LOCAL bytea_output = 'hex'",
+)
+
+
+def _pg_table_digest(cursor, table: str, quote) -> tuple[int, str]:
+    cursor.execute(
+        "SELECT count(*),"
+        " coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::bigint), 0),"
+        " coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::bigint), 0)"
+        f" FROM (SELECT md5(t::text) AS h FROM {quote(table)} t) rows"
+    )
+    count, high, low = cursor.fetchone()
+    return count, f"{int(high) % 2**128:032x}{int(low) % 2**128:032x}"
+
+
 def _migrations(using: str) -> dict[str, str]:
     recorder = MigrationRecorder(connections[using])
     if not recorder.has_table():
@@ -129,20 +161,38 @@ def _migrations(using: str) -> dict[str, str]:
     return dict(sorted(latest.items()))
 
 
-def compute_manifest(using: str = "default") -> dict:
-    """The manifest of the database behind ``using`` as it is now (no dump file fields)."""
+def compute_manifest(using: str = "default", method: str | None = None) -> dict:
+    """The manifest of the database behind ``using`` as it is now (no dump file fields).
+
+    ``method`` is the checksum method: by default the server-side one on PostgreSQL and the portable
+    one elsewhere.
+    """
     connection = connections[using]
+    if method is None:
+        method = POSTGRESQL if connection.vendor == "postgresql" else PORTABLE
+    if method not in (PORTABLE, POSTGRESQL):
+        raise BackupError(f"unknown checksum method {method!r}")
+    if method == POSTGRESQL and connection.vendor != "postgresql":
+        raise BackupError(f"checksum method {method} needs a PostgreSQL database")
     existing = set(connection.introspection.table_names())
     tables = {}
-    for table, model in _tables():
-        if table not in existing:
-            continue
-        count, checksum = _table_digest(model, using)
-        tables[table] = {"rows": count, "checksum": checksum}
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if method == POSTGRESQL:
+            for setting in _PG_TEXT_SETTINGS:
+                cursor.execute(setting)
+        for table, model in _tables():
+            if table not in existing:
+                continue
+            if method == POSTGRESQL:
+                count, checksum = _pg_table_digest(cursor, table, connection.ops.quote_name)
+            else:
+                count, checksum = _table_digest(model, using)
+            tables[table] = {"rows": count, "checksum": checksum}
     return {
         "format_version": FORMAT_VERSION,
         "created_at": timezone.now().astimezone(datetime.UTC).isoformat(),
         "vendor": connection.vendor,
+        "checksum_method": method,
         "migrations": _migrations(using),
         "tables": tables,
     }
@@ -317,7 +367,7 @@ def restore(directory: Path, using: str = "default", force: bool = False) -> dic
         finally:
             source.close()
         connection.close()
-    restored = compute_manifest(using)
+    restored = compute_manifest(using, manifest.get("checksum_method", PORTABLE))
     problems = compare(manifest, restored)
     if problems:
         raise BackupError(
