@@ -63,6 +63,8 @@ def start_server(
             str(threads),
             "--graceful-timeout",
             "5",
+            # servers of one run (the soak starts two) must not share the control socket's path
+            "--no-control-socket",
         ],
         env=env,
         stdout=out,
