@@ -21,7 +21,7 @@ On PostgreSQL the manifest uses a second method, computed by the server without 
 Python (``checksum_method`` ``postgresql-md5-row-sum``): each row's text form (``table::text``,
 under fixed output settings: UTC, ISO dates, hex bytes, full float precision) is hashed with MD5 and
 two 60-bit parts of the hashes are summed over the table. It is order-independent in the same way and
-about two orders of magnitude faster at benchmark size; it compares a PostgreSQL backup with a
+about fifty times faster at benchmark size; it compares a PostgreSQL backup with a
 PostgreSQL restore only, which is what a restore does. A manifest without ``checksum_method`` was made
 with the portable method and is verified with it.
 
