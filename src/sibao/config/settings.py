@@ -106,10 +106,20 @@ def read_secret_key(variable: str = "SIBAO_SECRET_KEY", filename: str = "secret_
     if path.exists():
         return path.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    # Several processes may start at once on a fresh installation (a server and its workers, two
+    # test runs): each writes its candidate to a file of its own, and only the first link to the
+    # final name wins (``os.link`` fails when the name exists); every process then reads the
+    # winner, so they all sign and hash with the same key. The file is never seen half written.
+    candidate = VAR_DIR / f".{filename}.{os.getpid()}.{secrets.token_hex(4)}"
+    candidate.write_text(secrets.token_urlsafe(50))
+    candidate.chmod(0o600)
+    try:
+        os.link(candidate, path)
+    except FileExistsError:
+        pass
+    finally:
+        candidate.unlink()
+    return path.read_text().strip()
 
 
 DEBUG = env_bool("SIBAO_DEBUG", False)
