@@ -11,11 +11,12 @@ Plain script, no test runner:
 It (re)creates a scratch database (PostgreSQL ``sibao_bench_checkpoint``, dropped first, or
 ``var/bench_checkpoint.sqlite3``), migrates it, builds one county's checkpoint, its officer with
 an API token, a whitelisted unit's truck with an approved signed pass and ``--occupants`` people
-with a current 两码一证, then starts a real server process on loopback (``sibao runserver
---noreload``, threaded, with ``benchmarks.checkpoint_settings``: the project's settings plus one
-bare endpoint ``GET /bench/bare/`` — DRF's default authentication and permission, a JSON answer,
-no database work beyond authentication). The load generator is a few threads with keep-alive
-connections:
+with a current 两码一证, then starts a real app server on loopback (gunicorn as deployed,
+``--workers`` × ``--server-threads``; ``--server runserver`` for Django's threaded development
+server), with ``benchmarks.checkpoint_settings``: the project's settings plus one bare endpoint
+``GET /bench/bare/`` — DRF's default authentication and permission, a JSON answer, no database
+work beyond authentication — and the rate limiter off (it is a deployment knob, and the bare
+endpoint has none). The load generator is a few threads with keep-alive connections:
 
 a. maximum rate: closed loop, ``--threads`` clients for ``--seconds`` seconds on each endpoint,
    alternating bare / verify twice (the ratio uses the sums); every verify carries a fresh client
@@ -54,6 +55,21 @@ def parse_args():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--occupants", type=int, default=2)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "runserver"],
+        default="gunicorn",
+        help="the app server: gunicorn as deployed (default) or Django's development server",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="SIBAO_DB_CONN_MAX_AGE of the server: 60 as deployed (docs/operations.md), "
+        "0 for a new database connection per request",
+    )
+    parser.add_argument("--server-threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--write-docs", action="store_true")
     return parser.parse_args()
 
@@ -116,9 +132,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(args, port: int) -> subprocess.Popen:
+    # The rate limiter is a deployment knob, not the cost measured here (the bare endpoint has none).
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="benchmarks.checkpoint_settings")
+    env["SIBAO_RATE_LIMITS"] = "off"
+    env["SIBAO_DB_CONN_MAX_AGE"] = str(args.conn_max_age)
     env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    if args.server == "gunicorn":
+        from benchmarks import processes
+
+        return processes.start_server(port, env, workers=args.workers, threads=args.server_threads)
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "sibao"), "runserver", "--noreload", f"127.0.0.1:{port}"],
         env=env,
@@ -303,13 +326,18 @@ def write_docs(args, result, offline):
     database = "PostgreSQL 15" if args.db == "postgres" else "SQLite"
     goal_rate = "met" if result["ratio"] >= 0.5 else "**not met**"
     goal_p99 = "met" if result["p99_ms"] <= 20 else "**not met**"
+    server = (
+        f"gunicorn ({args.workers} workers × {args.server_threads} threads)"
+        if args.server == "gunicorn"
+        else "`sibao runserver --noreload` (threaded)"
+    )
     section = f"""{SECTION} (`benchmarks/checkpoint_verify.py`, issue 7)
 
 `POST /api/checkpoint-checks/` (LOG-03: bearer token, the pass token verified with Ed25519, the
 pass row read for revocation, {args.occupants} occupants' ID numbers hashed to person keys and their
 两码一证 read in one query, a check row and an audit row written) against a bare authenticated
 JSON endpoint (`GET /bench/bare/`: the same authentication and permission classes, no other
-work) of the same server process in the same run: `sibao runserver --noreload` (threaded) on
+work) of the same server in the same run: {server} on
 loopback, {database}, {args.threads} client threads with keep-alive connections, {args.seconds:g} s
 per run, bare / verify alternated twice; load average at the start {LOAD[0]:.1f}.
 
@@ -341,9 +369,17 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sibao.config.settings")
     scene = prepare(args)
     port = args.port or free_port()
-    server = start_server(port)
+    server = start_server(args, port)
     try:
-        print(f"server on 127.0.0.1:{port}, {args.threads} threads, {args.seconds:g} s per run")
+        shape = (
+            f"gunicorn, {args.workers} workers × {args.server_threads} threads"
+            if args.server == "gunicorn"
+            else "runserver, threaded"
+        )
+        print(
+            f"server ({shape}) on 127.0.0.1:{port}, {args.threads} client threads, "
+            f"{args.seconds:g} s per run"
+        )
         result = measure(args, scene, port)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
