@@ -77,6 +77,16 @@ def test_numbers_count_up_within_the_day(personas, own_enterprise):
     assert int(second.number.rsplit("-", 1)[1]) == int(first.number.rsplit("-", 1)[1]) + 1
 
 
+def test_numbers_go_on_past_the_four_digits_of_a_busy_day(personas, own_enterprise):
+    first = file_one(own_enterprise, personas["enterprise_admin"])
+    stem = first.number.rsplit("-", 1)[0]
+    Demand.objects.filter(pk=first.pk).update(number=f"{stem}-9999")
+    tenth_thousand = file_one(own_enterprise, personas["enterprise_admin"])
+    assert tenth_thousand.number == f"{stem}-10000"
+    # "-10000" sorts before "-9999" as text: the next one still counts on from the largest
+    assert file_one(own_enterprise, personas["enterprise_admin"]).number == f"{stem}-10001"
+
+
 def test_admin_cannot_file_for_another_unit(personas, other_enterprise):
     with pytest.raises(PermissionDenied):
         file_one(other_enterprise, personas["enterprise_admin"])

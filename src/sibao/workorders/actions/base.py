@@ -9,6 +9,7 @@ version, writes the extra fields and an audit row, all in one transaction."""
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,9 +39,10 @@ def next_number(model, prefix: str) -> str:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"number:{stem}"])
+    # the longest number first: past 9 999 a day, "-10000" sorts before "-9999" as text
     last = (
         model.objects.filter(number__startswith=stem)
-        .order_by("-number")
+        .order_by(Length("number").desc(), "-number")
         .values_list("number", flat=True)
         .first()
     )
