@@ -178,6 +178,20 @@ def test_the_public_arrival_page_is_limited_and_a_refused_report_is_not_stored(
     assert stored.status_code == 302 and ArrivalReport.objects.count() == 1
 
 
+@pytest.mark.req("WL-05")
+def test_the_public_whitelist_pages_are_limited_per_client(clock, budgets):
+    budgets(public=3)
+    client, other = Client(), Client(REMOTE_ADDR="192.0.2.7")
+    assert client.get("/public/").status_code == 200
+    assert client.get("/public/batches/").status_code == 200
+    assert client.get("/public/").status_code == 200
+    assert_refused_page(client.get("/public/batches/"), 55)
+    assert other.get("/public/batches/").status_code == 200  # another address, its own budget
+
+    clock.advance(60)
+    assert client.get("/public/batches/").status_code == 200
+
+
 def test_the_limit_follows_the_forwarded_client_only_behind_a_trusted_proxy(
     clock, budgets, settings
 ):

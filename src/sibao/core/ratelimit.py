@@ -5,7 +5,7 @@ Three scopes, each ``(requests, seconds)`` in ``settings.RATE_LIMITS`` (``SIBAO_
 - ``login``: the login form's POST (per client address and user name) and the second-factor
   step (per client address and account);
 - ``public``: every request to the pages without an account (place-code scan pages, the arrival
-  report) per client address;
+  report, the published whitelist criteria and batches) per client address;
 - ``ingest``: every POST to the ingestion endpoints (feeds, the checkpoint verification) per
   client address and account.
 

@@ -4,8 +4,10 @@ data: never a draft, never a change that is not yet in a batch."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
+from sibao.core import ratelimit
 from sibao.enterprises.models import CriteriaSet, WhitelistBatch
 from sibao.enterprises.queries_criteria import (
     batch_changes,
@@ -29,6 +31,7 @@ def criteria_card(criteria_set) -> dict:
     }
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class PublicIndexView(TemplateView):
     """WL-03: the published criteria of every industry, per department, and the latest
     batches."""
@@ -48,6 +51,7 @@ class PublicIndexView(TemplateView):
         return context
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class PublicCriteriaDetailView(TemplateView):
     """One published version (or one since superseded, marked so)."""
 
@@ -63,6 +67,7 @@ class PublicCriteriaDetailView(TemplateView):
         return context
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class PublicBatchListView(ListView):
     """WL-05: every published batch, newest first."""
 
@@ -86,6 +91,7 @@ class PublicBatchListView(ListView):
         return context
 
 
+@method_decorator(ratelimit.limit("public"), name="dispatch")
 class PublicBatchDetailView(TemplateView):
     """WL-05: one batch and its changes: unit, credit code, region, industry, tier, change,
     date."""
