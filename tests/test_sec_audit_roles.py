@@ -80,6 +80,20 @@ def test_the_auditor_reads_and_exports_within_the_grant(trail, login):
 
 
 @pytest.mark.req("ORG-05")
+def test_the_api_gives_the_auditor_each_rows_place_in_the_chain(trail, login):
+    own, _other = trail
+    client = past_second_factor(login, make_user(Role.AUDITOR, OWN_COUNTY, username="auditor"))
+    unsealed = client.get(f"/api/audit/{own.pk}/").json()
+    assert (unsealed["seq"], unsealed["digest"]) == (None, "")
+
+    auditchain.seal()
+    sealed = client.get(f"/api/audit/{own.pk}/").json()
+    own.refresh_from_db()
+    assert sealed["seq"] == own.seq and sealed["seq"] >= 1
+    assert sealed["digest"] == own.digest and len(sealed["digest"]) == 64
+
+
+@pytest.mark.req("ORG-05")
 def test_the_auditors_verification_is_shown_and_audited(trail, login):
     auditor = make_user(Role.AUDITOR, "41", username="auditor")
     auditchain.seal()

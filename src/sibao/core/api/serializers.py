@@ -21,6 +21,9 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "client_address",
             "region_code",
             "rule_version",
+            # the tamper-evident chain (core.auditchain): empty until the row is sealed
+            "seq",
+            "digest",
         ]
 
 
