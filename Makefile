@@ -59,9 +59,9 @@ audit-latest: install-test
 	$(BIN)/python scripts/audit_latest.py --allow django --allow numpy --allow scipy \
 		--allow jsonschema-rs
 
-# The drills with real processes (crash safety, soak) run on PostgreSQL as a job of their own,
-# after the SQLite run (the shorter one): `make test` then keeps two processes on two cores.
-DRILLS := tests/test_sec_crash_safety.py tests/test_sec_soak.py
+# The drills with real processes (crash safety, soak, backup and restore at tier S) run on PostgreSQL
+# as a job of their own, after the SQLite run (the shorter one): `make test` keeps two processes.
+DRILLS := tests/test_sec_crash_safety.py tests/test_sec_soak.py tests/test_sec_restore_tier_s.py
 
 test-pg: install-test browser
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider $(addprefix --ignore=,$(DRILLS)) \
