@@ -204,7 +204,10 @@ def kill_mid_feed(server, feeds, *, after):
         time.sleep(0.002)
     else:
         kill(server)
-        raise AssertionError(f"not enough acknowledged in 90 s: {[len(f.acked) for f in feeds]}")
+        raise AssertionError(
+            f"no moment in 90 s with every feed past {after} acknowledged and one in flight: "
+            f"acknowledged {[len(f.acked) for f in feeds]} of {[len(f.bodies) for f in feeds]}"
+        )
     for feed in feeds:
         feed.join()
     return in_flight
@@ -243,7 +246,9 @@ def multipart(fields: dict, filename: str, data: bytes) -> tuple[bytes, dict]:
 
 # --- the three feeds of the drill ---------------------------------------------------------------
 
-BATCHES, NAT_SIZE, SCAN_SIZE, ROSTER_SIZE = 10, 250, 200, 20
+# enough batches that no feed runs out before every feed has two acknowledged and one in flight
+# (a fast feed that finished its batches left the kill waiting for a moment that never came)
+BATCHES, NAT_SIZE, SCAN_SIZE, ROSTER_SIZE = 30, 250, 200, 20
 
 
 def nat_bodies(batches):
