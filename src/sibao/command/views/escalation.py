@@ -6,13 +6,10 @@ decisions create for departments and printable minutes; and a department's task 
 ``command.actions.escalation``; every scoped read through ``visible_to`` (problems through
 ``queries_escalation.problems_for``, which adds a liaison cadre's own unit)."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -50,8 +47,7 @@ from sibao.core.generic import (
     ScopedDetailView,
     ScopedListView,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from sibao.core.tabular import workbook_response
 
 
 def _when(value) -> str:
@@ -79,11 +75,8 @@ def _xlsx(title: str, header, rows, stem: str, *, actor, what: str, filters: str
         sheet.append(row)
         count += 1
     actions.record_escalation_export(actor=actor, what=what, rows=count, filters=filters)
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(spool)
-    spool.seek(0)
     filename = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+    return workbook_response(workbook, filename)
 
 
 class EscalationFormView(ActionFormView):

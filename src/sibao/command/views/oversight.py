@@ -4,11 +4,9 @@ approval queue and the departments' protected-inspection lists (CMD-04), and rew
 penalties (CMD-05), with a unit page and a region page. Every write goes through
 ``command.actions.oversight``; every scoped read through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -48,10 +46,9 @@ from sibao.command.models import (
 )
 from sibao.core import rules
 from sibao.core.generic import ActionFormView, GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.enterprises.models import Enterprise
 from sibao.regions.models import Region
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _when(value) -> str:
@@ -72,11 +69,8 @@ def _xlsx(title: str, header, rows, stem: str, *, actor, what: str, filters: str
         sheet.append(row)
         count += 1
     actions.record_oversight_export(actor=actor, what=what, rows=count, filters=filters)
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(spool)
-    spool.seek(0)
     filename = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+    return workbook_response(workbook, filename)
 
 
 ACTION_LABELS = {

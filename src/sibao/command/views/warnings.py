@@ -12,11 +12,9 @@
 Every scoped read goes through ``visible_to``."""
 
 import datetime
-import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -39,8 +37,7 @@ from sibao.command.forms_warnings import (
 )
 from sibao.command.models import WARNING_WORKFLOW, Consultation, EarlyWarning
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from sibao.core.tabular import workbook_response
 
 
 def _when(value) -> str:
@@ -152,11 +149,8 @@ class WarningExportView(GrantRequiredMixin, View):
         actions.record_warnings_export(
             actor=request.user, rows=count, filters=request.GET.urlencode()
         )
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         filename = f"warnings-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+        return workbook_response(workbook, filename)
 
 
 class WarningDetailView(ScopedDetailView):

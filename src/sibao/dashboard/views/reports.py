@@ -11,7 +11,6 @@ scoped through ``visible_to``; every report produced is an audited read.
 """
 
 import datetime
-import tempfile
 from decimal import Decimal
 
 from django.db.models import Q
@@ -28,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from sibao.command.models import EarlyWarning
 from sibao.core import rules as rule_set
+from sibao.core import tabular
 from sibao.core.generic import GrantRequiredMixin
 from sibao.dashboard import reports
 from sibao.dashboard.access import board_region, board_regions
@@ -35,7 +35,6 @@ from sibao.dashboard.actions.reports import record_report
 from sibao.dashboard.forms_reports import ReportForm
 from sibao.regions.models import Region
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {
     reports.INT: "0",
     reports.PCT: "0.0",
@@ -267,13 +266,8 @@ def workbook_response(report) -> FileResponse:
     for section in report.sections:
         for table in section.tables:
             _table_sheet(workbook, table)
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(spool)
-    spool.seek(0)
     # Django writes a non-ASCII name as RFC 5987 ``filename*=utf-8''…``
-    return FileResponse(
-        spool, as_attachment=True, filename=report_filename(report), content_type=XLSX
-    )
+    return tabular.workbook_response(workbook, report_filename(report))
 
 
 urlpatterns = [

@@ -5,10 +5,7 @@ Every write goes through ``logistics.actions.checkpoint``; every scoped read thr
 touch targets, a text field a hardware scanner types the pass token into, the answer in big green
 or red with the reasons in Chinese."""
 
-import tempfile
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -19,13 +16,13 @@ from openpyxl import Workbook
 from sibao.accounts.access import has_any_grant
 from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.logistics import green_channel
 from sibao.logistics.actions import checkpoint as actions
 from sibao.logistics.filtersets_checkpoint import CheckFilterSet, CheckpointFilterSet
 from sibao.logistics.forms_checkpoint import CheckpointForm, VerifyForm
 from sibao.logistics.models import Check, Checkpoint
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000
 
 
@@ -201,11 +198,8 @@ class CheckExportView(CheckListView):
             )
             count += 1
         actions.record_check_export(actor=request.user, rows=count, filters=request.GET.urlencode())
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         filename = f"checks-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+        return workbook_response(workbook, filename)
 
 
 urlpatterns = [

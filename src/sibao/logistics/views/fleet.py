@@ -3,11 +3,8 @@ outsourced ones) and drivers with masked ID numbers and phones, the transport wh
 filters, search, pagination and xlsx exports. Every write goes through
 ``logistics.actions.fleet``; every read through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +15,7 @@ from openpyxl import Workbook
 
 from sibao.accounts.access import has_any_grant
 from sibao.core.generic import ActionFormView, GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.logistics.actions import fleet as actions
 from sibao.logistics.filtersets_fleet import DriverFilterSet, VehicleFilterSet
 from sibao.logistics.forms_fleet import (
@@ -29,7 +27,6 @@ from sibao.logistics.forms_fleet import (
 )
 from sibao.logistics.models import Driver, Vehicle, VehiclePass
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 20000
 
 
@@ -53,11 +50,8 @@ def _xlsx(request, title, header, rows, *, what, stem):
     actions.record_fleet_export(
         actor=request.user, what=what, rows=count, filters=request.GET.urlencode()
     )
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(spool)
-    spool.seek(0)
     filename = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+    return workbook_response(workbook, filename)
 
 
 class FleetFormView(ActionFormView):

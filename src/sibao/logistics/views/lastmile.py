@@ -4,11 +4,8 @@ region enters emergency), road-closure requests decided only by the province, gr
 airports, rail stations and ports, and the passes eligible for the toll discount. Every write goes
 through ``logistics.actions.lastmile``; every scoped read through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,6 +19,7 @@ from sibao.command import queries_emergency
 from sibao.core import audit
 from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import ActionFormView, FilteredListView, GrantRequiredMixin, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.enterprises.models import Enterprise
 from sibao.logistics import queries_access
 from sibao.logistics.actions import lastmile as actions
@@ -53,7 +51,6 @@ from sibao.logistics.models import (
 )
 from sibao.regions.models import Region
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_TEMPLATE = "logistics/lastmile_list.html"
 
 
@@ -632,11 +629,8 @@ class TollDiscountExportView(GrantRequiredMixin, View):
             note=request.GET.urlencode(),
             region_code=request.user.region_id or "",
         )
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         filename = f"toll-discounts-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+        return workbook_response(workbook, filename)
 
 
 urlpatterns = [

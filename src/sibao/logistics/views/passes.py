@@ -4,12 +4,10 @@ group's decision forms (approve, refuse, revoke) and the applicant's withdrawal.
 through ``logistics.actions.passes``; every read through ``visible_to``."""
 
 import datetime
-import tempfile
 
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,13 +19,12 @@ from sibao.accounts.access import can
 from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
 from sibao.core.masking import mask_name
+from sibao.core.tabular import workbook_response
 from sibao.logistics.actions import passes as actions
 from sibao.logistics.filtersets_passes import VehiclePassFilterSet
 from sibao.logistics.forms_passes import DecisionForm, PassApplyForm, ReasonForm
 from sibao.logistics.models import PassStatus, VehiclePass
 from sibao.regions.models import Region
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _when(value) -> str:
@@ -118,11 +115,8 @@ class PassExportView(GrantRequiredMixin, View):
             )
             count += 1
         actions.record_pass_export(actor=request.user, rows=count, filters=request.GET.urlencode())
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         name = f"passes-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+        return workbook_response(workbook, name)
 
 
 class PassApplyView(GrantRequiredMixin, View):

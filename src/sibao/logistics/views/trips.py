@@ -9,11 +9,8 @@
 
 Every write goes through ``logistics.actions.trips``; every scoped read through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -24,13 +21,12 @@ from openpyxl import Workbook
 from sibao.accounts.access import can
 from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.logistics import queries_trips as queries
 from sibao.logistics.actions import trips as actions
 from sibao.logistics.filtersets_trips import TripFilterSet, TripSampleFilterSet
 from sibao.logistics.forms_trips import TripStartForm
 from sibao.logistics.models import SampleResult, Trip, TripSample, TripStatus
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _when(value) -> str:
@@ -46,11 +42,8 @@ def _xlsx(title, header, rows, stem, *, actor, what, filters):
         sheet.append(row)
         count += 1
     actions.record_trips_export(actor=actor, what=what, rows=count, filters=filters)
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(spool)
-    spool.seek(0)
     filename = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+    return workbook_response(workbook, filename)
 
 
 def _trips(user, action="view"):

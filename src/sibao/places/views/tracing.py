@@ -4,12 +4,10 @@ unit and team, and the export for the health authority. The health office runs a
 the headquarters read them. ID numbers typed into the form are turned into person keys and never
 shown again; the export has them in clear only for readers who may unmask (audited)."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -20,13 +18,13 @@ from openpyxl import Workbook
 from sibao.accounts.access import can
 from sibao.core import rules
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.epidemic.models import AlertKind, SentinelAlert
 from sibao.places import actions, queries_tracing
 from sibao.places.filtersets_tracing import TracingContactFilterSet, TracingJobFilterSet
 from sibao.places.forms_tracing import TracingJobForm
 from sibao.places.models import TracingContact, TracingJob
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTACTS_PER_PAGE = 100
 
 
@@ -196,11 +194,8 @@ class TracingJobExportView(ScopedDetailView):
             rows += 1
             clear_rows += clear
         actions.record_tracing_export(job, actor=request.user, rows=rows, clear_rows=clear_rows)
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         stem = f"tracing-{job.pk}-{timezone.localdate():%Y%m%d}"
-        return FileResponse(spool, as_attachment=True, filename=f"{stem}.xlsx", content_type=XLSX)
+        return workbook_response(workbook, f"{stem}.xlsx")
 
 
 def _job_lines(job) -> list[tuple[str, str]]:

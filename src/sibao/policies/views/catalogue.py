@@ -3,11 +3,9 @@
 in words, versions, match counts); the draft's form and condition editor, the preview, publish,
 withdraw and new-version buttons; the reserve's list, forms and status buttons."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +16,7 @@ from openpyxl import Workbook
 from sibao.accounts.access import can
 from sibao.core import audit
 from sibao.core.generic import FilteredListView, GrantRequiredMixin, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.enterprises.facts import CATALOGUE
 from sibao.enterprises.forms_criteria import ROWS, attribute_hint
 from sibao.enterprises.views.criteria import add_errors
@@ -44,8 +43,6 @@ from sibao.policies.queries_catalogue import (
     readable_policies,
     versions,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def refusal(exc) -> str:
@@ -142,21 +139,14 @@ class PolicyExportView(GrantRequiredMixin, View):
                 ]
             )
             count += 1
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
+        response = workbook_response(workbook, f"policies-{timezone.localdate():%Y%m%d}.xlsx")
         audit.record(
             "policy.export",
             actor=request.user,
             changes={"rows": count, "filters": request.GET.urlencode()},
             region_code=request.user.region_id or "",
         )
-        return FileResponse(
-            spool,
-            as_attachment=True,
-            filename=f"policies-{timezone.localdate():%Y%m%d}.xlsx",
-            content_type=XLSX,
-        )
+        return response
 
 
 class PolicyMixin(GrantRequiredMixin):

@@ -4,11 +4,9 @@ the office's assignments of cadres to the whitelisted units of its region (åŒ…ä¿
 panel on the unit's page naming its cadres. Writes go through ``workorders.actions.cadres``;
 scoped reads through ``visible_to`` (``queries_cadres``)."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -21,14 +19,13 @@ from openpyxl import Workbook
 
 from sibao.accounts.access import has_any_grant
 from sibao.core.generic import FilteredListView, GrantRequiredMixin
+from sibao.core.tabular import workbook_response
 from sibao.enterprises.models import Enterprise, WhitelistStatus
 from sibao.workorders import queries_cadres as queries
 from sibao.workorders.actions import cadres as actions
 from sibao.workorders.filtersets_cadres import UnitCadreFilterSet
 from sibao.workorders.forms_cadres import AssignCadreForm
 from sibao.workorders.models import Demand, WorkOrder
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _url(name, *args) -> str:
@@ -219,11 +216,8 @@ class CadreAssignmentExportView(ManagerRequiredMixin, View):
                     sheet.append([*base, cadre.full_name or cadre.username, cadre.username, when])
                 count += 1
         actions.record_cadre_export(actor=request.user, rows=count, filters=request.GET.urlencode())
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         name = f"liaison-cadres-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+        return workbook_response(workbook, name)
 
 
 def _tier(unit) -> str:

@@ -5,12 +5,9 @@ panel of one order (limit used, deadline, remaining working time, calendar warni
 urgings so far). Every write goes through ``actions.clocks``; every scoped read through
 ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,6 +21,7 @@ from openpyxl import Workbook
 from sibao.accounts.access import has_any_grant
 from sibao.core import audit
 from sibao.core.generic import FilteredListView, GrantRequiredMixin
+from sibao.core.tabular import workbook_response
 from sibao.workorders import clocks, metrics
 from sibao.workorders.actions import clocks as actions
 from sibao.workorders.filtersets_clocks import (
@@ -34,7 +32,6 @@ from sibao.workorders.filtersets_clocks import (
 )
 from sibao.workorders.models import Urging, WorkOrder
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DIMENSION_LABELS = {
     "department": gettext_lazy("承办单位"),
     "level": gettext_lazy("层级"),
@@ -187,11 +184,8 @@ class MetricsExportView(GrantRequiredMixin, View):
             changes={"rows": len(rows), "filters": request.GET.urlencode()},
             region_code="",
         )
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         filename = f"workorder-metrics-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+        return workbook_response(workbook, filename)
 
 
 COUNT_LABELS = {

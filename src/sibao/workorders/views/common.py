@@ -3,12 +3,9 @@ and on a demand's page, the latest clustering run's clusters by hotness (promote
 common issues handled as one batch (start, resolve, link demands, send to the policy reserve).
 Every write goes through ``workorders.actions.common``; scoped reads through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +15,7 @@ from openpyxl import Workbook
 
 from sibao.accounts.access import can
 from sibao.core.generic import GrantRequiredMixin, ScopedDetailView, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.workorders import queries_common as queries
 from sibao.workorders.actions import common as actions
 from sibao.workorders.filtersets_common import CommonIssueFilterSet
@@ -29,8 +27,6 @@ from sibao.workorders.models import (
     DemandCluster,
     IssueStatus,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _flash(request, exc) -> None:
@@ -229,11 +225,8 @@ class IssueExportView(GrantRequiredMixin, View):
                 + [i.demand_count, i.hotness, str(i.get_status_display())]
                 + [_when(i.created_at), _when(i.resolved_at), i.resolution]
             )
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         name = f"common-issues-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+        return workbook_response(workbook, name)
 
 
 def _category(code: str) -> str:

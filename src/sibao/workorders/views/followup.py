@@ -5,12 +5,9 @@ rework / visit / close for those who may use them, with the version the user saw
 office's visit queue (回访核实). Every write goes through ``workorders.actions.followup``; every
 scoped read through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,6 +18,7 @@ from openpyxl import Workbook
 from sibao.accounts.access import can
 from sibao.core import audit
 from sibao.core.generic import GrantRequiredMixin, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.workorders import queries_history
 from sibao.workorders.access import is_office_of
 from sibao.workorders.actions import followup as actions
@@ -44,8 +42,6 @@ from sibao.workorders.models import (
     Visit,
     WorkOrder,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -393,11 +389,8 @@ class VisitQueueExportView(GrantRequiredMixin, View):
             changes={"rows": count, "filters": request.GET.urlencode()},
             region_code="",
         )
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         filename = f"visit-queue-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+        return workbook_response(workbook, filename)
 
 
 def _when(value) -> str:

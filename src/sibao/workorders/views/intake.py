@@ -6,8 +6,6 @@ page (facts, attachments, intake actions and the other areas' panels) and the bu
 demands collected on visits. Every write goes through ``workorders.actions.intake``; every
 scoped read through ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -26,6 +24,7 @@ from openpyxl import Workbook
 from sibao.accounts.access import can
 from sibao.core.forms import errors_to_form as _errors_to_form
 from sibao.core.generic import FilteredListView, GrantRequiredMixin, ScopedListView
+from sibao.core.tabular import workbook_response
 from sibao.enterprises.imports import error_report_xlsx
 from sibao.workorders import queries_intake as queries
 from sibao.workorders.actions import intake as actions
@@ -110,11 +109,8 @@ class DemandExportView(GrantRequiredMixin, View):
         actions.record_demand_export(
             actor=request.user, rows=count, filters=request.GET.urlencode()
         )
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         filename = f"demands-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+        return workbook_response(workbook, filename)
 
 
 # --- filing ---

@@ -5,11 +5,8 @@ panel of a demand with the dispatch form (routing suggestion preselected), and t
 Every write goes through ``workorders.actions.orders``; every scoped read through
 ``visible_to``."""
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +16,7 @@ from openpyxl import Workbook
 
 from sibao.accounts.access import can
 from sibao.core.generic import FilteredListView, GrantRequiredMixin, ScopedDetailView
+from sibao.core.tabular import workbook_response
 from sibao.regions.models import DepartmentKind
 from sibao.workorders import access
 from sibao.workorders.actions import orders as actions
@@ -47,7 +45,6 @@ from sibao.workorders.models import (
 )
 from sibao.workorders.queries_orders import clock_facts, queue_for
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 S = OrderStatus
 
 
@@ -147,11 +144,8 @@ class OrderExportView(GrantRequiredMixin, View):
             )
             count += 1
         actions.record_order_export(actor=request.user, rows=count, filters=request.GET.urlencode())
-        spool = tempfile.TemporaryFile(suffix=".xlsx")
-        workbook.save(spool)
-        spool.seek(0)
         name = f"work-orders-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+        return workbook_response(workbook, name)
 
 
 class OrderBulkSignView(GrantRequiredMixin, View):
