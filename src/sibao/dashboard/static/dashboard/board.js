@@ -14,7 +14,8 @@
   var mapEl = document.getElementById("board-map");
   var picker = document.getElementById("board-indicator");
   var chart = null;
-  var geoLoaded = {};
+  var geoLoading = {};
+  var mapRequests = 0;
   var panelCharts = [];
 
   function indicatorKey() { return data.indicator ? data.indicator.key : ""; }
@@ -92,18 +93,24 @@
   }
 
   function loadGeo(callback) {
+    // One download and one registration per map: a second render while the first download is
+    // under way waits for it instead of registering the map again under the chart's feet.
     var name = "sibao-" + data.region.code;
-    if (geoLoaded[name]) { callback(name); return; }
-    fetch(data.geo_url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (geo) {
-      // features are named by region code (the file's old codes mapped by the server)
-      geo.features.forEach(function (f) {
-        var code = data.features[String(f.properties.adcode)];
-        f.properties.name = code || "unmatched-" + f.properties.adcode;
-      });
-      echarts.registerMap(name, geo);
-      geoLoaded[name] = true;
-      callback(name);
-    });
+    var features = data.features;
+    if (!geoLoading[name]) {
+      geoLoading[name] = fetch(data.geo_url, {credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (geo) {
+          // features are named by region code (the file's old codes mapped by the server)
+          geo.features.forEach(function (f) {
+            var code = features[String(f.properties.adcode)];
+            f.properties.name = code || "unmatched-" + f.properties.adcode;
+          });
+          echarts.registerMap(name, geo);
+          return name;
+        });
+    }
+    geoLoading[name].then(callback);
   }
 
   function renderMap() {
@@ -173,6 +180,7 @@
   }
 
   function fetchMap(extra) {
+    var mine = ++mapRequests;  // answers that arrive after a newer request's are dropped
     var params = new URLSearchParams({region: region});
     if (picker && picker.value) { params.set("indicator", picker.value); }
     Object.keys(extra || {}).forEach(function (k) { params.set(k, extra[k]); });
@@ -183,6 +191,7 @@
         return r.json();
       })
       .then(function (json) {
+        if (mine !== mapRequests) { return; }
         data = json;
         renderTable();
         renderMap();
