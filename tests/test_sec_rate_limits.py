@@ -300,3 +300,15 @@ def test_budgets_are_per_scope_and_client_and_the_first_refusal_is_logged(settin
     assert ratelimit.hit("public", "a").retry_after == 1
     ratelimit.reset()
     assert ratelimit.hit("login", "a", "u").allowed
+
+
+def test_the_refusal_page_counts_seconds_in_english(rf):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    request = rf.get("/")
+    with translation.override("en"):
+        one = render_to_string("core/rate_limited.html", {"retry_after": 1}, request=request)
+        many = render_to_string("core/rate_limited.html", {"retry_after": 30}, request=request)
+    assert "Please try again in 1 second." in one
+    assert "Please try again in 30 seconds." in many
