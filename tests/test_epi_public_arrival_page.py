@@ -162,6 +162,24 @@ def test_submissions_are_limited_per_client_address(own_enterprise):
     assert other.post("/arrive/", form_data(own_enterprise)).status_code == 302
 
 
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(own_enterprise, settings):
+    province_office = make_user(Role.HQ_OFFICE, "41")
+    change_rule_parameter(
+        "arrival_public_reports_per_hour", 1, actor=province_office, reason="测试限流"
+    )
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    second = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.2")
+    assert first.post("/arrive/", form_data(own_enterprise)).status_code == 302
+    refused = first.post("/arrive/", form_data(own_enterprise, id_number=id_number(103)))
+    assert refused.status_code == 429
+    # the proxy's own address is not the client: the next person behind it may still report
+    data = form_data(own_enterprise, id_number=id_number(104, region="320106"))
+    assert second.post("/arrive/", data).status_code == 302
+    assert ArrivalReport.objects.count() == 2
+
+
 def test_the_form_is_csrf_protected(own_enterprise):
     client = Client(enforce_csrf_checks=True)
     assert client.post("/arrive/", form_data(own_enterprise)).status_code == 403

@@ -68,7 +68,13 @@ def hit(scope: str, *parts: str) -> Verdict:
     limit = settings.RATE_LIMITS.get(scope)
     if not limit:
         return ALLOWED
-    budget, period = limit
+    return spend(scope, *limit, *parts)
+
+
+def spend(scope: str, budget: int, period: int, *parts: str) -> Verdict:
+    """Count one use of ``scope`` for the client named by ``parts`` against ``budget`` uses per
+    ``period`` seconds (a budget of the page's own, e.g. a rule-set parameter): the counter of
+    ``hit`` without the settings' scopes."""
     now = clock()
     window = int(now // period)
     # hashed: user names may hold characters some cache backends refuse in keys

@@ -3,9 +3,6 @@ destination unit, fills in the person and the trip, and gets a confirmation with
 number and, in plain words, what the coding decision asks of them. The page never shows the
 full ID number back; submissions are limited per client address (a rule-set parameter)."""
 
-import time
-
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,23 +24,14 @@ SESSION_KEY = "arrive_reports"  # ids of the reports filed in this browser sessi
 RATE_WINDOW_SECONDS = 3600  # the parameter is "per hour"
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def over_rate_limit(request) -> bool:
-    """Count this submission against the client address's hourly budget; True once it is
-    spent. The cache is shared by all processes when a shared cache (Redis) is configured."""
+    """Count this submission against the client address's hourly budget (a rule-set
+    parameter); True once it is spent. Counted by the rate limiter's counter: shared by all
+    processes when a shared cache (Redis) is configured, per forwarded client behind a trusted
+    proxy."""
     limit = rules.current()["arrival_public_reports_per_hour"]
-    window = int(time.time() // RATE_WINDOW_SECONDS)
-    key = f"arrive:submit:{_client(request)}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > limit
+    client = ratelimit.client_of(request)
+    return not ratelimit.spend("arrival-report", limit, RATE_WINDOW_SECONDS, client).allowed
 
 
 def _unit(pk):

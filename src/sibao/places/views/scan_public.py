@@ -12,11 +12,9 @@ limited per client address.
 """
 
 import datetime
-import time
 import uuid
 
 from django.core import signing as django_signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -42,21 +40,13 @@ ENTRIES_PER_HOUR = 600
 RATE_WINDOW_SECONDS = 3600
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def over_budget(request, what: str, limit: int) -> bool:
-    """Count one ``what`` against the client address's hourly budget; True once it is spent."""
-    window = int(time.time() // RATE_WINDOW_SECONDS)
-    key = f"scan:{what}:{_client(request)}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > limit
+    """Count one ``what`` against the client address's hourly budget; True once it is spent.
+    The client is the one the rate limiter sees (the forwarded address behind a trusted proxy)."""
+    verdict = ratelimit.spend(
+        f"scan-{what}", limit, RATE_WINDOW_SECONDS, ratelimit.client_of(request)
+    )
+    return not verdict.allowed
 
 
 # --- the device's identity ------------------------------------------------------------------
