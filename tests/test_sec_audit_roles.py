@@ -6,15 +6,13 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
 from sibao.accounts import actions
 from sibao.accounts.roles import Role
 from sibao.core import audit, auditchain
 from sibao.core.models import AuditLog
-from sibao.core.testing import OTHER_COUNTY, OWN_COUNTY, make_user
+from sibao.core.testing import OTHER_COUNTY, OWN_COUNTY, make_user, pass_second_factor
 from sibao.regions.models import Region
 
 pytestmark = pytest.mark.req("ORG-03")
@@ -22,12 +20,7 @@ pytestmark = pytest.mark.req("ORG-03")
 
 def past_second_factor(login, user):
     """``user`` signed in and past the second factor (both roles here require it)."""
-    client = login(user)
-    client.get("/accounts/two-factor/")
-    device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    assert client.post("/accounts/two-factor/", {"token": code}).status_code == 302
-    return client
+    return pass_second_factor(login(user), user)
 
 
 @pytest.fixture

@@ -147,3 +147,22 @@ def browser_login(page, live_server):
         return page
 
     return _login
+
+
+@pytest.fixture
+def browser_second_factor(page):
+    """``browser_second_factor(user)``: a privileged user who has just signed in lands on the
+    second-factor page; type the current code of the authenticator device it has set up."""
+    from playwright.sync_api import expect
+
+    from sibao.core.testing import current_totp
+
+    def _pass(user):
+        expect(page.locator("#id_token")).to_be_visible()
+        page.fill("#id_token", current_totp(user))
+        with page.expect_navigation():
+            page.get_by_role("button", name="验证").click()
+        assert "/accounts/two-factor/" not in page.url, page.inner_text("body")[:500]
+        return page
+
+    return _pass

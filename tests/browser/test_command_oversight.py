@@ -18,26 +18,13 @@ from sibao.core.testing import (
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def pass_second_factor(page, user):
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    expect(page.locator("#id_token")).to_be_visible()
-    device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    page.fill("#id_token", code)
-    with page.expect_navigation():
-        page.get_by_role("button", name="验证").click()
-    assert "/accounts/two-factor/" not in page.url, page.inner_text("body")[:500]
-
-
 def sign_out(page):
     page.context.clear_cookies()
 
 
 @pytest.mark.req("INC-03")
 def test_a_county_asks_to_shut_down_a_unit_and_the_province_decides(
-    page, live_server, browser_login, screenshot
+    page, live_server, browser_login, browser_second_factor, screenshot
 ):
     ensure_departments("41", "4101", OWN_COUNTY)
     unit = make_whitelisted(OWN_COUNTY, name="中原重型机械有限公司")
@@ -63,7 +50,7 @@ def test_a_county_asks_to_shut_down_a_unit_and_the_province_decides(
     sign_out(page)
 
     browser_login(health)
-    pass_second_factor(page, health)
+    browser_second_factor(health)
     page.goto(detail)
     form = page.locator('[data-testid="decide-epidemic"]')
     form.locator('input[value="1"]').check()

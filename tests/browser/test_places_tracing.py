@@ -30,24 +30,9 @@ def ago(hours=0, minutes=0):
     return timezone.now() - datetime.timedelta(hours=hours, minutes=minutes)
 
 
-def pass_second_factor(page, user):
-    """The officer lands on the second-factor page after signing in: type the current code of
-    the authenticator device the page has just set up."""
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    expect(page.locator("#id_token")).to_be_visible()
-    device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    page.fill("#id_token", code)
-    with page.expect_navigation():
-        page.get_by_role("button", name="验证").click()
-    assert "/accounts/two-factor/" not in page.url, page.inner_text("body")[:500]
-
-
 @pytest.mark.req("EPI-07")
 def test_a_health_officer_traces_a_positive_worker_and_exports_the_list(
-    page, live_server, browser_login, screenshot, tmp_path
+    page, live_server, browser_login, browser_second_factor, screenshot, tmp_path
 ):
     unit = make_enterprise(region=OWN_COUNTY, name="中原精密机械有限公司")
     site = make_site(unit, name="一号厂区")
@@ -65,7 +50,7 @@ def test_a_health_officer_traces_a_positive_worker_and_exports_the_list(
     officer = make_user(Role.HEALTH_OFFICE, OWN_COUNTY, username="liudiao")
 
     browser_login(officer)
-    pass_second_factor(page, officer)
+    browser_second_factor(officer)
     page.goto(f"{live_server.url}/places/tracing/")
     with page.expect_navigation():
         page.locator('[data-testid="tracing-new"]').click()

@@ -14,24 +14,9 @@ from sibao.core.testing import OWN_COUNTY, make_user
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def pass_second_factor(page, user):
-    """The auditor lands on the second-factor page after signing in: type the current code of
-    the authenticator device the page has just set up."""
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    expect(page.locator("#id_token")).to_be_visible()
-    device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    page.fill("#id_token", code)
-    with page.expect_navigation():
-        page.get_by_role("button", name="验证").click()
-    assert "/accounts/two-factor/" not in page.url, page.inner_text("body")[:500]
-
-
 @pytest.mark.req("ORG-05")
 def test_the_auditor_verifies_the_chain_and_finds_an_edited_row(
-    page, live_server, browser_login, screenshot
+    page, live_server, browser_login, browser_second_factor, screenshot
 ):
     auditor = make_user(Role.AUDITOR, OWN_COUNTY, username="auditor")
     for n in range(3):
@@ -40,7 +25,7 @@ def test_the_auditor_verifies_the_chain_and_finds_an_edited_row(
     sealed = AuditLog.objects.filter(seq__isnull=False).count()
 
     browser_login(auditor)
-    pass_second_factor(page, auditor)
+    browser_second_factor(auditor)
     page.get_by_role("link", name="审计日志").first.click()
     chain = page.get_by_test_id("audit-chain")
     expect(chain).to_be_visible()

@@ -144,16 +144,20 @@ def make_staff(enterprise, id_no: str | None = None, **fields):
 
 
 # --- arrivals (EPI-08, EPI-09) ---
-def pass_second_factor(client, user):
-    """Take a signed-in test client of a privileged user (health office, system admin) through
-    the real second-factor step, so that its pages answer instead of redirecting there."""
+def current_totp(user) -> str:
+    """The current code of ``user``'s authenticator device (set up by the second-factor page)."""
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    client.get("/accounts/two-factor/")
     device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    response = client.post("/accounts/two-factor/", {"token": code})
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def pass_second_factor(client, user):
+    """Take a signed-in test client of a privileged user (health office, system admin) through
+    the real second-factor step, so that its pages answer instead of redirecting there."""
+    client.get("/accounts/two-factor/")
+    response = client.post("/accounts/two-factor/", {"token": current_totp(user)})
     assert response.status_code == 302, response.content.decode()[:300]
     return client
 
