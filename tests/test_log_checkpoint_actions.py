@@ -170,6 +170,34 @@ def test_the_nat_window_comes_from_the_rule_set(setup):
     assert check.reasons == ["no_recent_nat"]
 
 
+def test_without_any_rule_set_version_the_catalogue_default_window_applies(setup):
+    from sibao.core.models import RuleSetVersion
+
+    checkpoint, officer, vehicle_pass, occupants = setup
+    RuleSetVersion.objects.all().delete()
+    for n in occupants:
+        make_status(n, negative_hours=47)
+    assert (
+        actions.verify(
+            checkpoint, actor=officer, token=vehicle_pass.token, occupants=occupants
+        ).reasons
+        == []
+    )
+    for n in occupants:
+        make_status(n, negative_hours=49)  # the default 48 h window
+    check = actions.verify(checkpoint, actor=officer, token=vehicle_pass.token, occupants=occupants)
+    assert check.reasons == ["no_recent_nat"]
+
+
+def test_a_genuine_token_whose_pass_is_not_on_record_is_invalid(setup):
+    checkpoint, officer, vehicle_pass, occupants = setup
+    Check.objects.all().delete()
+    type(vehicle_pass).objects.filter(pk=vehicle_pass.pk).update(number="ZZ-OTHER")
+    check = actions.verify(checkpoint, actor=officer, token=vehicle_pass.token, occupants=occupants)
+    assert check.reasons == ["pass_invalid"]
+    assert check.vehicle_pass is None and check.enterprise_id is None
+
+
 def test_a_resend_with_the_same_client_event_returns_the_stored_check(setup):
     checkpoint, officer, vehicle_pass, occupants = setup
     first = actions.verify(

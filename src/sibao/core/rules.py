@@ -6,6 +6,7 @@ version number always names one complete set of values.
 """
 
 import datetime
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -1185,6 +1186,27 @@ def current() -> RuleSet:
         return cache["rules.current"]
     latest = RuleSetVersion.objects.order_by("-number").only("number", "values").first()
     ruleset = RuleSet(0, defaults()) if latest is None else RuleSet(latest.number, latest.values)
+    if cache is not None:
+        cache["rules.current"] = ruleset
+    return ruleset
+
+
+# The newest version's number and values, for callers that read it within a query of their own
+# (``from_stored`` makes the rule set); standard SQL quoting, for every backend.
+NEWEST_SQL = 'SELECT "number", "values" FROM "core_rulesetversion" ORDER BY "number" DESC LIMIT 1'
+
+
+def from_stored(number: int | None, values) -> RuleSet:
+    """The current rule set from ``NEWEST_SQL``'s row (``None`` when there is no version:
+    the catalogue defaults; ``values`` as the driver returns JSON, text or decoded), kept as
+    the request's ``current()``."""
+    from sibao.core.context import request_cache
+
+    if number is None:
+        ruleset = RuleSet(0, defaults())
+    else:
+        ruleset = RuleSet(number, json.loads(values) if isinstance(values, str) else values)
+    cache = request_cache.get()
     if cache is not None:
         cache["rules.current"] = ruleset
     return ruleset

@@ -8,8 +8,7 @@ in ``tests/test_log_checkpoint_api.py``). Reads go through ``visible_to``; the w
 ``logistics.actions.checkpoint.verify``, whose Chinese validation messages answer 400 and
 refusals 403."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -78,10 +77,22 @@ def check_data(check) -> dict:
     }
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class _CheckpointField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Checkpoint.objects.visible_to(self.context["request"].user, "view")
+class _CheckpointField(serializers.IntegerField):
+    """A checkpoint the user may see (``actions.checkpoint_to_verify``: one query by primary
+    key); otherwise the answer of an unknown primary key."""
+
+    default_error_messages = {
+        "does_not_exist": serializers.PrimaryKeyRelatedField.default_error_messages[
+            "does_not_exist"
+        ]
+    }
+
+    def to_internal_value(self, data):
+        pk = super().to_internal_value(data)
+        checkpoint = actions.checkpoint_to_verify(self.context["request"].user, pk)
+        if checkpoint is None:
+            self.fail("does_not_exist", pk_value=pk)
+        return checkpoint
 
 
 class CheckpointVerifySerializer(serializers.Serializer):
