@@ -157,6 +157,10 @@ def through_ingest(batches, source) -> float:
 def through_http(batches, key) -> float:
     from django.test import Client
 
+    # an app server's start-up, as deployed (config/wsgi.py): the URL patterns loaded before the
+    # first request — else the first batch pays Django's lazy URL loading, about a second
+    import sibao.config.wsgi  # noqa: F401
+
     client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
     bodies = [json.dumps(batch) for batch in batches]
     began = time.perf_counter()
