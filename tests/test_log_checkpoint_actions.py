@@ -99,6 +99,9 @@ def test_an_expired_pass_is_refused_as_expired(setup):
         checkpoint, actor=officer, token=vehicle_pass.token, occupants=occupants, now=later
     )
     assert check.reasons == ["pass_expired"]
+    # the genuine token still names its pass in the check log
+    assert (check.vehicle_pass, check.pass_number) == (vehicle_pass, vehicle_pass.number)
+    assert check.enterprise_id == vehicle_pass.company_id
 
 
 def test_a_pass_not_yet_valid_is_refused_as_such(departments):

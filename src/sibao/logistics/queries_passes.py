@@ -9,7 +9,7 @@ from django.utils import timezone
 from sibao.logistics import signing
 from sibao.logistics.models import PassStatus, VehiclePass
 
-__all__ = ["PassState", "pass_state", "revoked_numbers"]
+__all__ = ["PassState", "pass_state", "revoked_numbers", "row_state", "token_claims"]
 
 # verify_token's reasons -> the green-channel reason codes (logistics.green_channel)
 _TOKEN_REASONS = {
@@ -54,22 +54,36 @@ def _row(number: str):
     )
 
 
-def pass_state(token: str, *, now=None) -> PassState:
-    """The state of a scanned token at ``now`` (one indexed lookup after the signature check)."""
-    now = now or timezone.now()
+def token_claims(token: str, *, now) -> tuple[str | None, signing.PassClaims | None]:
+    """(reason code or None, claims) of a scanned token at ``now``: a forged or malformed token
+    names no pass; a genuine one outside its validity still does (for the check log)."""
     try:
-        claims = signing.verify_token(token, now=now)
+        return None, signing.verify_token(token, now=now)
     except signing.InvalidPass as exc:
         if exc.reason in ("forged", "malformed"):
-            return PassState(_TOKEN_REASONS[exc.reason])
-        # a genuine token outside its validity still names its pass (for the check log)
-        claims = signing.genuine_claims(token)
-        return PassState(_TOKEN_REASONS[exc.reason], claims, _row(claims.number))
-    row = _row(claims.number)
+            return _TOKEN_REASONS[exc.reason], None
+        return _TOKEN_REASONS[exc.reason], signing.genuine_claims(token)
+
+
+def row_state(claims, row, token: str, plate: str = "") -> str:
+    """The state of a genuine token inside its validity, given its pass row (None when there is
+    none): the row must carry this very token, be approved and not revoked; a ``plate`` typed
+    at the checkpoint (normalised) must be the pass's."""
     if row is None or row.token != token.strip():
-        return PassState("pass_invalid", claims, row)
+        return "pass_invalid"
     if row.status == PassStatus.REVOKED:
-        return PassState("pass_revoked", claims, row)
+        return "pass_revoked"
     if row.status != PassStatus.APPROVED:
-        return PassState("pass_invalid", claims, row)
-    return PassState(VALID, claims, row)
+        return "pass_invalid"
+    if plate and plate != claims.plate:
+        return "pass_invalid"  # the pass of another vehicle
+    return VALID
+
+
+def pass_state(token: str, *, now=None) -> PassState:
+    """The state of a scanned token at ``now`` (one indexed lookup after the signature check)."""
+    reason, claims = token_claims(token, now=now or timezone.now())
+    if claims is None:
+        return PassState(reason)
+    row = _row(claims.number)
+    return PassState(reason or row_state(claims, row, token), claims, row)

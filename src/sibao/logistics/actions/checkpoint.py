@@ -25,8 +25,8 @@ from sibao.accounts.roles import Role
 from sibao.core import audit, rules
 from sibao.core.personal import person_key
 from sibao.epidemic.models import PersonStatus
-from sibao.logistics import green_channel, signing
-from sibao.logistics.models import Check, Checkpoint, CheckpointKind, PassStatus, VehiclePass
+from sibao.logistics import green_channel, queries_passes
+from sibao.logistics.models import Check, Checkpoint, CheckpointKind, VehiclePass
 from sibao.regions.models import Region
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "may_verify",
     "PassLookup",
     "occupant_keys",
-    "pass_state",
     "record_check_export",
     "update_checkpoint",
     "verify",
@@ -45,12 +44,6 @@ __all__ = [
 
 MAX_OCCUPANTS = 9
 CHECKPOINT_FIELDS = ("name", "kind", "road", "green_channel", "is_active")
-_TOKEN_REASONS = {
-    "forged": "pass_invalid",
-    "malformed": "pass_invalid",
-    "expired": "pass_expired",
-    "not_yet_valid": "pass_not_yet_valid",
-}
 
 
 def _now(now):
@@ -208,31 +201,7 @@ class PassLookup(NamedTuple):
     plate: str
 
 
-def _pass_state(claims, row, plate) -> str:
-    if row is None:
-        return "pass_invalid"
-    if row.status == PassStatus.REVOKED:
-        return "pass_revoked"
-    if row.status != PassStatus.APPROVED:
-        return "pass_invalid"
-    if _plate(plate) not in ("", claims.plate):
-        return "pass_invalid"  # the pass of another vehicle
-    return green_channel.PASS_VALID
-
-
-def pass_state(token, *, plate="", now) -> PassLookup:
-    """The state, pass row, number and plate of a scanned token: the offline signature and validity
-    check first, then the row for revocation and status (one query); a plate typed by the
-    officer must match the pass's."""
-    try:
-        claims = signing.verify_token(token, now=now)
-    except signing.InvalidPass as exc:
-        return PassLookup(_TOKEN_REASONS[exc.reason], None, "", "")
-    row = VehiclePass.objects.filter(number=claims.number).order_by().only(*_PASS_FIELDS).first()
-    return PassLookup(_pass_state(claims, row, plate), row, claims.number, claims.plate)
-
-
-_PASS_FIELDS = ("id", "number", "status", "company_id", "vehicle_id")
+_PASS_FIELDS = ("id", "number", "status", "token", "company_id", "vehicle_id")
 _STATUS_FIELDS = ("person_key", "health_code", "itinerary", "last_negative_at", "last_positive_at")
 
 
@@ -246,11 +215,9 @@ def _lookup(token, keys, *, plate, now) -> _Lookup:
     """What a verification reads besides the checkpoint, in one round trip: the newest rule-set
     version, the pass row of the token's number and the occupants' 两码一证 (hand-written SQL:
     this is the hot path of every checkpoint, where compiling three ORM queries cost more than
-    running them). An invalid token reads no pass row."""
-    try:
-        claims = signing.verify_token(token, now=now)
-    except signing.InvalidPass as exc:
-        claims, state = None, _TOKEN_REASONS[exc.reason]
+    running them). A forged or malformed token reads no pass row; an expired one still names its
+    pass for the check log (``queries_passes.token_claims``)."""
+    reason, claims = queries_passes.token_claims(token, now=now)
     connection = connections[router.db_for_read(VehiclePass)]
     quote = connection.ops.quote_name
     pass_fields = _fields(VehiclePass, _PASS_FIELDS)
@@ -277,8 +244,7 @@ def _lookup(token, keys, *, plate, now) -> _Lookup:
         status = _instance(PersonStatus, status_fields, values[split:], connection)
         if status is not None:
             found[status.person_key] = status
-    if claims is not None:
-        state = _pass_state(claims, row, plate)
+    state = reason or queries_passes.row_state(claims, row, token, _plate(plate))
     lookup = PassLookup(state, row, *((claims.number, claims.plate) if claims else ("", "")))
     return _Lookup(lookup, [found.get(key) for key in keys], ruleset)
 
