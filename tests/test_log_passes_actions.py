@@ -15,7 +15,7 @@ from sibao.core.testing import OTHER_COUNTY, OWN_COUNTY, ensure_departments, mak
 from sibao.logistics import queries_passes, signing
 from sibao.logistics.actions import fleet
 from sibao.logistics.actions import passes as actions
-from sibao.logistics.models import PassStatus
+from sibao.logistics.models import PassStatus, VehiclePass
 from sibao.workorders.actions.base import Conflict
 from tests.log_passes_support import NOW, apply, approved, make_fleet, transport_staff
 
@@ -166,14 +166,25 @@ def test_revocation_list_holds_revoked_passes_inside_validity(f):
 
 def test_pass_state_for_the_checkpoint(f):
     p = approved(f)
-    assert queries_passes.pass_state(p.token, now=NOW).state == "valid"
-    later = NOW + 8 * DAY
-    expired = queries_passes.pass_state(p.token, now=later)
-    assert expired.state == "pass_expired" and expired.vehicle_pass.pk == p.pk
+
+    def state(token, now):
+        reason, claims = queries_passes.token_claims(token, now=now)
+        if claims is None:
+            return reason, None
+        row = VehiclePass.objects.filter(number=claims.number).first()
+        return reason or queries_passes.row_state(claims, row, token), claims
+
+    assert state(p.token, NOW)[0] == "valid"
+    expired, claims = state(p.token, NOW + 8 * DAY)
+    assert expired == "pass_expired" and claims.number == p.number  # still names its pass
     # a character well inside the signature changes whole bytes (the last ones may be padding
     # bits, so "altering" them can leave the signature as it was)
     i = len(p.token) - 10
     altered = p.token[:i] + ("A" if p.token[i] != "A" else "B") + p.token[i + 1 :]
-    assert queries_passes.pass_state(altered, now=NOW).state == "pass_invalid"
+    assert state(altered, NOW) == ("pass_invalid", None)
+    # the plate typed at the checkpoint must be the pass's
+    _reason, claims = queries_passes.token_claims(p.token, now=NOW)
+    row = VehiclePass.objects.get(pk=p.pk)
+    assert queries_passes.row_state(claims, row, p.token, "豫Z00000") == "pass_invalid"
     actions.revoke_pass(p, actor=None, reason="违规", now=NOW)
-    assert queries_passes.pass_state(p.token, now=NOW).state == "pass_revoked"
+    assert state(p.token, NOW)[0] == "pass_revoked"

@@ -2,14 +2,12 @@
 of a scanned pass for the online check (signature and validity from the token, revocation and
 status from the database)."""
 
-from dataclasses import dataclass
-
 from django.utils import timezone
 
 from sibao.logistics import signing
 from sibao.logistics.models import PassStatus, VehiclePass
 
-__all__ = ["PassState", "pass_state", "revoked_numbers", "row_state", "token_claims"]
+__all__ = ["revoked_numbers", "row_state", "token_claims"]
 
 # verify_token's reasons -> the green-channel reason codes (logistics.green_channel)
 _TOKEN_REASONS = {
@@ -28,29 +26,6 @@ def revoked_numbers(now=None) -> list[str]:
         VehiclePass.objects.filter(status=PassStatus.REVOKED, valid_until__gte=now)
         .order_by("number")
         .values_list("number", flat=True)
-    )
-
-
-@dataclass(frozen=True)
-class PassState:
-    """``state``: "valid" or a green-channel reason code ("pass_invalid", "pass_expired",
-    "pass_revoked", "pass_not_yet_valid"); ``claims`` when the signature is genuine; the pass
-    row when one matches."""
-
-    state: str
-    claims: signing.PassClaims | None = None
-    vehicle_pass: VehiclePass | None = None
-
-    @property
-    def valid(self) -> bool:
-        return self.state == VALID
-
-
-def _row(number: str):
-    return (
-        VehiclePass.objects.filter(number=number)
-        .only("id", "number", "status", "token", "company_id", "served_unit_id", "region_code")
-        .first()
     )
 
 
@@ -78,12 +53,3 @@ def row_state(claims, row, token: str, plate: str = "") -> str:
     if plate and plate != claims.plate:
         return "pass_invalid"  # the pass of another vehicle
     return VALID
-
-
-def pass_state(token: str, *, now=None) -> PassState:
-    """The state of a scanned token at ``now`` (one indexed lookup after the signature check)."""
-    reason, claims = token_claims(token, now=now or timezone.now())
-    if claims is None:
-        return PassState(reason)
-    row = _row(claims.number)
-    return PassState(reason or row_state(claims, row, token), claims, row)

@@ -13,6 +13,7 @@ action takes ``now=None``.
   row with person keys only. A resend with the same ``client_event_id`` returns the stored check.
 """
 
+from contextlib import nullcontext
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -361,13 +362,13 @@ def _stored_check(checkpoint, client_event_id):
 
 
 def _store(check, *, actor, sample, now) -> None:
+    """The check and its audit row (one statement, ``audit.insert_recorded``); with the samples
+    of 即采即走 all in one transaction."""
     changes = {"result": check.result, "reasons": check.reasons, "pass": check.pass_number}
-    if not sample:
+    with transaction.atomic() if sample else nullcontext():
         audit.insert_recorded(check, "check.verify", actor=actor, changes=changes)
-        return
-    with transaction.atomic():
-        audit.insert_recorded(check, "check.verify", actor=actor, changes=changes)
-        _take_samples(check, actor=actor, keys=check.occupant_keys, now=now)
+        if sample:
+            _take_samples(check, actor=actor, keys=check.occupant_keys, now=now)
 
 
 def _plate(typed) -> str:
