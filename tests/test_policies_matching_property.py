@@ -90,6 +90,15 @@ def units(draw):
     }
 
 
+def clear_world():
+    """Remove what an example made (hypothesis runs every example in one test's transaction)."""
+    PolicyMatch.objects.all().delete()
+    Policy.objects.all().delete()
+    EnterpriseFact.objects.all().delete()
+    Enterprise.objects.filter(merged_into__isnull=False).delete()
+    Enterprise.objects.all().delete()
+
+
 def build(spec):
     unit = make_enterprise(
         region=spec["region"],
@@ -173,10 +182,7 @@ def test_bulk_matching_equals_the_interpreter(specs, conditions, region):
         )
         assert after == before
     finally:
-        PolicyMatch.objects.all().delete()
-        Policy.objects.all().delete()
-        EnterpriseFact.objects.all().delete()
-        Enterprise.objects.all().delete()
+        clear_world()
 
 
 def _snapshot(policy):
@@ -271,8 +277,4 @@ def test_sql_bulk_matching_equals_the_python_path(specs, conditions, region, sta
         by_python = _run(policy, sql=False), _snapshot(policy)
         assert by_sql == by_python, conditions
     finally:
-        PolicyMatch.objects.all().delete()
-        Policy.objects.all().delete()
-        EnterpriseFact.objects.all().delete()
-        Enterprise.objects.filter(merged_into__isnull=False).delete()
-        Enterprise.objects.all().delete()
+        clear_world()

@@ -24,14 +24,18 @@ The property test ``test_sql_bulk_matching_equals_the_python_path`` checks this 
 the Python one (the SQLite path) on random facts and rules.
 """
 
+import hashlib
+
 from django.db import connection
 from django.utils import timezone
 
 from sibao.enterprises.facts import CATALOGUE
 from sibao.enterprises.models import Enterprise, EnterpriseFact, FactSource
-from sibao.policies.models import MatchResult, PolicyMatch, UptakeStatus
+from sibao.policies.models import MatchInput, MatchResult, MatchState, PolicyMatch, UptakeStatus
 
 PIVOT = "policies_match_pivot"
+CHANGED = "policies_match_changed"  # the enterprises whose pivot row changed since the last run
+INPUTS = MatchInput._meta.db_table
 KEYS = sorted(a.key for a in CATALOGUE)
 BIT = {key: 1 << n for n, key in enumerate(KEYS)}
 SQL_TYPE = {"number": "numeric", "bool": "boolean"}  # text and choice: text
@@ -180,29 +184,137 @@ def _prefix_bounds(code: str) -> tuple[str, str]:
     return code, code[:-1] + chr(ord(code[-1]) + 1)
 
 
+COUNTS = (
+    "eligible",
+    "possible",
+    "created",
+    "updated",
+    "deleted",
+    "kept",
+    "unchanged",
+    "newly_eligible",
+)
+
+
 def match_policy_sql(policy, conditions) -> dict:
-    """Match one active policy over the pivot (``build_pivot`` first) and write the result.
-    ``conditions``: the policy's ``matching._Condition`` list, in order. Returns the counts of
-    ``matching.match_policy``."""
-    sql, params = statement(policy, conditions)
+    """Match one active policy over the pivot (``build_pivot`` first) with every enterprise and
+    write the result. ``conditions``: the policy's ``matching._Condition`` list, in order.
+    Returns the counts of ``matching.match_policy``. The policy's rows may now differ from what
+    the last bulk run left: its next run evaluates it in full (``MatchState`` dropped)."""
+    MatchState.objects.filter(policy_id=policy.pk).delete()
+    return _execute(*statement(policy, conditions))
+
+
+def _execute(sql, params) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    names = (
-        "eligible",
-        "possible",
-        "created",
-        "updated",
-        "deleted",
-        "kept",
-        "unchanged",
-        "newly_eligible",
-    )
-    return dict(zip(names, row[: len(names)], strict=True))
+    return dict(zip(COUNTS, row[: len(COUNTS)], strict=True))
 
 
-def statement(policy, conditions) -> tuple[str, list]:
-    """The SQL and parameters of ``match_policy_sql``."""
+# --- a bulk run: only what changed since the last one --------------------------------------------
+
+
+class Run:
+    """One ``match_all`` over the pivot, evaluating only what may have changed since the last run.
+
+    A pair's row depends on the policy's statement (its compiled conditions, scope and
+    parameters) and on the enterprise's pivot row, and nothing else: every path that writes
+    matches evaluates current facts with current conditions. So for a policy whose statement is
+    the one the last run executed (``MatchState``), the stored rows of every enterprise whose
+    pivot row is unchanged since that run (``MatchInput``) are already what the statement would
+    write, and only the changed enterprises (a temporary table, ``CHANGED``) are evaluated; their
+    counts are those of the stored rows. Any other policy is evaluated in full. A policy matched
+    on its own (``match_policy_sql``) or withdrawn (``forget``) loses its state. The first run
+    has no state: it evaluates everything, as before."""
+
+    def __init__(self, cursor, *, full: bool = False):
+        self.cursor = cursor
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHANGED} AS SELECT p.id, md5(p::text) AS digest"
+            f" FROM {PIVOT} AS p LEFT JOIN {INPUTS} AS i ON i.enterprise_id = p.id"
+            " WHERE i.digest IS DISTINCT FROM md5(p::text)"
+        )
+        self.changed = cursor.rowcount
+        cursor.execute(f"CREATE INDEX ON {CHANGED} (id)")
+        cursor.execute(f"ANALYZE {CHANGED}")
+        self.states = {} if full else dict(MatchState.objects.values_list("policy_id", "digest"))
+        self.stored = None  # policy id -> (eligible, possible, rows) of the unchanged enterprises
+        self.digests: dict[int, str] = {}
+        self.restricted = 0
+
+    def _stored_counts(self) -> dict:
+        if self.stored is None:
+            self.cursor.execute(
+                f"SELECT m.policy_id, count(*) FILTER (WHERE m.result = %s),"
+                f" count(*) FILTER (WHERE m.result = %s), count(*)"
+                f" FROM {PolicyMatch._meta.db_table} AS m"
+                f" WHERE NOT EXISTS (SELECT FROM {CHANGED} AS c WHERE c.id = m.enterprise_id)"
+                " GROUP BY m.policy_id",
+                [MatchResult.ELIGIBLE.value, MatchResult.POSSIBLE.value],
+            )
+            self.stored = {row[0]: row[1:] for row in self.cursor.fetchall()}
+        return self.stored
+
+    def match(self, policy, conditions) -> dict:
+        """``match_policy_sql`` within the run: the changed enterprises only when it can."""
+        digest = statement_digest(policy, conditions)
+        self.digests[policy.pk] = digest
+        if self.states.get(policy.pk) != digest:
+            return _execute(*statement(policy, conditions))
+        self.restricted += 1
+        if self.changed:
+            counts = _execute(*statement(policy, conditions, only_changed=True))
+        else:
+            counts = dict.fromkeys(COUNTS, 0)
+        eligible, possible, rows = self._stored_counts().get(policy.pk, (0, 0, 0))
+        counts["eligible"] += eligible
+        counts["possible"] += possible
+        counts["unchanged"] += rows
+        return counts
+
+    def finish(self) -> None:
+        """Keep what this run read and ran: the changed enterprises' digests, and the statement
+        of every policy it matched (the others' states go)."""
+        self.cursor.execute(
+            f"INSERT INTO {INPUTS} (enterprise_id, digest) SELECT id, digest FROM {CHANGED}"
+            " ON CONFLICT (enterprise_id) DO UPDATE SET digest = EXCLUDED.digest"
+        )
+        MatchState.objects.exclude(policy_id__in=list(self.digests)).delete()
+        now = timezone.now()
+        MatchState.objects.bulk_create(
+            [MatchState(policy_id=pk, digest=d, matched_at=now) for pk, d in self.digests.items()],
+            update_conflicts=True,
+            unique_fields=["policy"],
+            update_fields=["digest", "matched_at"],
+        )
+
+    def close(self) -> None:
+        self.cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+
+
+def forget(policy_ids) -> None:
+    """The policies' rows changed outside a bulk run (withdrawn, expired): evaluate them in full
+    next time."""
+    MatchState.objects.filter(policy_id__in=list(policy_ids)).delete()
+
+
+def statement_digest(policy, conditions) -> str:
+    """The digest of the policy's full statement with its parameters (the run's time left out)."""
+    sql, params = _statement(policy, conditions)
+    return hashlib.md5(f"{sql}\x00{params!r}".encode()).hexdigest()
+
+
+def statement(policy, conditions, *, only_changed: bool = False) -> tuple[str, list]:
+    """The SQL and parameters of ``match_policy_sql``; ``only_changed``: of the enterprises in
+    ``CHANGED`` alone (``Run``)."""
+    sql, params = _statement(policy, conditions, only_changed=only_changed)
+    # the plan's parameters: a started row stays, the time of the writes
+    return sql, [*params, UptakeStatus.MATCHED.value, timezone.now(), UptakeStatus.MATCHED.value]
+
+
+def _statement(policy, conditions, *, only_changed: bool = False) -> tuple[str, list]:
     keys = sorted({k for condition in conditions for k in condition.keys})
     table = PolicyMatch._meta.db_table
     policy_id = int(policy.pk)
@@ -221,20 +333,24 @@ def statement(policy, conditions) -> tuple[str, list]:
     ]
     listed = ", ".join(fields)
     params: list = []
+    # the changed enterprises only (``Run``): the pivot read through them
+    pivot = (
+        f"({CHANGED} AS c JOIN {PIVOT} AS p ON p.id = c.id)" if only_changed else f"{PIVOT} AS p"
+    )
     if policy.region_code:
         low, high = _prefix_bounds(policy.region_code)
         params += [low, high, low, high]
         rows = (
-            f"SELECT {listed}, p.active AS in_scope FROM {PIVOT} AS p"
+            f"SELECT {listed}, p.active AS in_scope FROM {pivot}"
             f" LEFT JOIN {table} AS m ON m.policy_id = {policy_id} AND m.enterprise_id = p.id"
             " WHERE p.region_code >= %s AND p.region_code < %s"
             f" UNION ALL SELECT {listed}, FALSE FROM {table} AS m"
-            f" JOIN {PIVOT} AS p ON p.id = m.enterprise_id WHERE m.policy_id = {policy_id}"
+            f" JOIN {pivot} ON p.id = m.enterprise_id WHERE m.policy_id = {policy_id}"
             " AND NOT (p.region_code >= %s AND p.region_code < %s)"
         )
     else:
         rows = (
-            f"SELECT {listed}, p.active AS in_scope FROM {PIVOT} AS p"
+            f"SELECT {listed}, p.active AS in_scope FROM {pivot}"
             f" LEFT JOIN {table} AS m ON m.policy_id = {policy_id} AND m.enterprise_id = p.id"
         )
     compiler = _Compiler()
@@ -338,6 +454,5 @@ def statement(policy, conditions) -> tuple[str, list]:
         (SELECT count(*) FROM written), (SELECT count(*) FROM deleted)
     FROM plan
     """
-    # the parameters in the order they appear: the scope's, the conditions', the plan's
-    params += [UptakeStatus.MATCHED.value, timezone.now(), UptakeStatus.MATCHED.value]
+    # the parameters in the order they appear: the scope's, the conditions' (the plan's follow)
     return sql, params

@@ -60,14 +60,14 @@ def rematch_policy(policy, *, actor) -> dict:
     return counts
 
 
-def run_daily_matching() -> dict:
+def run_daily_matching(*, full: bool = False) -> dict:
     """The platform's daily pass (command ``sibao match-policies``, task ``match_all_task``):
     every active policy matched in bulk, expired ones lose their untouched rows, and every
-    active policy's rows not yet pushed are pushed."""
+    active policy's rows not yet pushed are pushed. ``full``: see ``matching.match_all``."""
     from sibao.policies.actions import uptake
 
     with transaction.atomic():
-        totals = matching.match_all()
+        totals = matching.match_all(full=full)
         pushed = 0
         for policy in matching.active_policies():
             pushed += uptake.push(policy, actor=None)

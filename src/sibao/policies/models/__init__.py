@@ -5,7 +5,13 @@ from sibao.policies.models.catalogue import (
     PolicyCondition,
     PolicyStatus,
 )
-from sibao.policies.models.matching import MatchResult, PolicyMatch, UptakeStatus
+from sibao.policies.models.matching import (
+    MatchInput,
+    MatchResult,
+    MatchState,
+    PolicyMatch,
+    UptakeStatus,
+)
 from sibao.policies.models.reserve import DraftStatus, PolicyDraft
 from sibao.policies.models.subsidies import FollowUpTask, SubsidyCalculation
 
@@ -13,7 +19,9 @@ __all__ = [
     "ApplicationRoute",
     "DraftStatus",
     "FollowUpTask",
+    "MatchInput",
     "MatchResult",
+    "MatchState",
     "Policy",
     "PolicyCategory",
     "PolicyCondition",

@@ -28,14 +28,21 @@ class UptakeStatus(models.TextChoices):
 
 class PolicyMatch(models.Model):
     id = models.BigAutoField(primary_key=True)
+    # no single-column indexes: the unique pair serves the policy, ``match_by_enterprise`` the
+    # enterprise (each index is written again for every row a cold run creates)
     policy = models.ForeignKey(
-        "policies.Policy", models.CASCADE, related_name="matches", verbose_name=_("政策")
+        "policies.Policy",
+        models.CASCADE,
+        related_name="matches",
+        verbose_name=_("政策"),
+        db_index=False,
     )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         models.CASCADE,
         related_name="policy_matches",
         verbose_name=_("企业"),
+        db_index=False,
     )
     result = models.CharField(_("匹配结果"), max_length=16, choices=MatchResult.choices)
     # the interpreter's explanation: per condition, its outcome and the facts it read
@@ -77,3 +84,41 @@ class PolicyMatch(models.Model):
 
     def __str__(self):
         return f"{self.policy_id} × {self.enterprise_id}"
+
+
+class MatchInput(models.Model):
+    """What the last bulk run (``matching.match_all`` on PostgreSQL) read of one enterprise: the
+    digest of its row of current facts (``matching_sql``'s pivot). The next run evaluates only
+    the enterprises whose digest changed against a policy it ran with the same statement
+    (``MatchState``). Internal bookkeeping: never shown, never scoped."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", models.CASCADE, primary_key=True, related_name="+"
+    )
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("匹配输入摘要")
+        verbose_name_plural = _("匹配输入摘要")
+
+    def __str__(self):
+        return f"{self.enterprise_id}: {self.digest}"
+
+
+class MatchState(models.Model):
+    """The statement (compiled conditions, scope and parameters) the last bulk run matched one
+    active policy with, as a digest. A policy without a row — new, edited since, re-matched on
+    its own, inactive at the last run — is evaluated against every enterprise."""
+
+    policy = models.OneToOneField(
+        "policies.Policy", models.CASCADE, primary_key=True, related_name="+"
+    )
+    digest = models.CharField(max_length=32)
+    matched_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("匹配语句摘要")
+        verbose_name_plural = _("匹配语句摘要")
+
+    def __str__(self):
+        return f"{self.policy_id}: {self.digest}"
