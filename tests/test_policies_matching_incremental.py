@@ -98,8 +98,8 @@ def _apply(event, n, enterprises, policies, spare_tree, spare_unit, matched_last
         condition.save()  # … and the statement is the last run's again
         return {policy.pk}
     elif event == "withdraw":
+        # the next run drops its untouched rows and its state (unless it is back by then)
         Policy.objects.filter(pk=policy.pk).update(status=PolicyStatus.WITHDRAWN)
-        return {policy.pk}
     elif event == "republish":
         Policy.objects.filter(pk=policy.pk).update(status=PolicyStatus.PUBLISHED)
         if policy.pk not in matched_last:

@@ -129,7 +129,7 @@ def build_pivot(cursor) -> None:
     )
     cursor.execute(f"CREATE INDEX ON {PIVOT} (region_code)")
     cursor.execute(f"CREATE INDEX ON {PIVOT} (id)")
-    cursor.execute(f"ANALYZE {PIVOT}")
+    cursor.execute(f"ANALYZE {PIVOT} (id, active, region_code)")
 
 
 def drop_pivot(cursor) -> None:
@@ -202,14 +202,23 @@ def match_policy_sql(policy, conditions) -> dict:
     Returns the counts of ``matching.match_policy``. The policy's rows may now differ from what
     the last bulk run left: its next run evaluates it in full (``MatchState`` dropped)."""
     MatchState.objects.filter(policy_id=policy.pk).delete()
-    return _execute(*statement(policy, conditions))
+    return _counts(_execute(*statement(policy, conditions)))
+
+
+def _counts(counts: dict) -> dict:
+    counts.pop("_before", None)
+    return counts
 
 
 def _execute(sql, params) -> dict:
+    """The counts of one statement, and (``_before``) the rows the pairs it looked at had:
+    how many, how many eligible, how many possibly eligible."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return dict(zip(COUNTS, row[: len(COUNTS)], strict=True))
+    counts = dict(zip(COUNTS, row[: len(COUNTS)], strict=True))
+    counts["_before"] = row[len(COUNTS) + 2 :]
+    return counts
 
 
 # --- a bulk run: only what changed since the last one --------------------------------------------
@@ -224,9 +233,11 @@ class Run:
     the one the last run executed (``MatchState``), the stored rows of every enterprise whose
     pivot row is unchanged since that run (``MatchInput``) are already what the statement would
     write, and only the changed enterprises (a temporary table, ``CHANGED``) are evaluated; their
-    counts are those of the stored rows. Any other policy is evaluated in full. A policy matched
-    on its own (``match_policy_sql``) or withdrawn (``forget``) loses its state. The first run
-    has no state: it evaluates everything, as before."""
+    counts are those of the stored rows (all of the policy's rows, counted through the index
+    ``match_by_policy``, less those of the changed enterprises, which the statement reads). Any
+    other policy is evaluated in full. A policy matched on its own (``match_policy_sql``) or
+    withdrawn (``forget``) loses its state. The first run has no state: it evaluates
+    everything."""
 
     def __init__(self, cursor, *, full: bool = False):
         self.cursor = cursor
@@ -240,21 +251,27 @@ class Run:
         cursor.execute(f"CREATE INDEX ON {CHANGED} (id)")
         cursor.execute(f"ANALYZE {CHANGED}")
         self.states = {} if full else dict(MatchState.objects.values_list("policy_id", "digest"))
-        self.stored = None  # policy id -> (eligible, possible, rows) of the unchanged enterprises
+        self.stored = None  # policy id -> (rows, eligible, possible) stored at the start
         self.digests: dict[int, str] = {}
         self.restricted = 0
 
     def _stored_counts(self) -> dict:
+        """Per policy its stored rows, eligible and possibly eligible ones, read once from the
+        index alone (a run writes a policy's rows only when it matches that policy, so the
+        figures hold for every policy not yet matched)."""
         if self.stored is None:
             self.cursor.execute(
-                f"SELECT m.policy_id, count(*) FILTER (WHERE m.result = %s),"
-                f" count(*) FILTER (WHERE m.result = %s), count(*)"
-                f" FROM {PolicyMatch._meta.db_table} AS m"
-                f" WHERE NOT EXISTS (SELECT FROM {CHANGED} AS c WHERE c.id = m.enterprise_id)"
-                " GROUP BY m.policy_id",
-                [MatchResult.ELIGIBLE.value, MatchResult.POSSIBLE.value],
+                f"SELECT policy_id, result, count(*) FROM {PolicyMatch._meta.db_table}"
+                " GROUP BY policy_id, result"
             )
-            self.stored = {row[0]: row[1:] for row in self.cursor.fetchall()}
+            self.stored = {}
+            for policy_id, result, n in self.cursor.fetchall():
+                rows, eligible, possible = self.stored.get(policy_id, (0, 0, 0))
+                self.stored[policy_id] = (
+                    rows + n,
+                    eligible + (n if result == MatchResult.ELIGIBLE else 0),
+                    possible + (n if result == MatchResult.POSSIBLE else 0),
+                )
         return self.stored
 
     def match(self, policy, conditions) -> dict:
@@ -262,13 +279,20 @@ class Run:
         digest = statement_digest(policy, conditions)
         self.digests[policy.pk] = digest
         if self.states.get(policy.pk) != digest:
-            return _execute(*statement(policy, conditions))
+            return _counts(_execute(*statement(policy, conditions)))
         self.restricted += 1
+        rows, eligible, possible = self._stored_counts().get(policy.pk, (0, 0, 0))
         if self.changed:
             counts = _execute(*statement(policy, conditions, only_changed=True))
+            # the changed enterprises' rows as they were: counted by the statement instead
+            changed_rows, changed_eligible, changed_possible = counts.pop("_before")
+            rows, eligible, possible = (
+                rows - changed_rows,
+                eligible - changed_eligible,
+                possible - changed_possible,
+            )
         else:
             counts = dict.fromkeys(COUNTS, 0)
-        eligible, possible, rows = self._stored_counts().get(policy.pk, (0, 0, 0))
         counts["eligible"] += eligible
         counts["possible"] += possible
         counts["unchanged"] += rows
@@ -451,7 +475,9 @@ def _statement(policy, conditions, *, only_changed: bool = False) -> tuple[str, 
         count(*) FILTER (WHERE action = 'unchanged'),
         count(*) FILTER (WHERE result = '{eligible}' AND action IN ('create', 'update')
             AND old_result IS DISTINCT FROM '{eligible}'),
-        (SELECT count(*) FROM written), (SELECT count(*) FROM deleted)
+        (SELECT count(*) FROM written), (SELECT count(*) FROM deleted),
+        count(old_id), count(*) FILTER (WHERE old_result = '{eligible}'),
+        count(*) FILTER (WHERE old_result = '{possible}')
     FROM plan
     """
     # the parameters in the order they appear: the scope's, the conditions' (the plan's follow)
