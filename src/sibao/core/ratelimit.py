@@ -105,6 +105,12 @@ def spend(scope: str, budget: int, period: int, *parts: str) -> Verdict:
     return Verdict(False, retry_after)
 
 
+def spent_by(request, scope: str, budget: int, period: int) -> bool:
+    """Count one use of ``scope`` by the request's client (``client_of``: the forwarded address
+    behind a trusted proxy) against ``budget`` uses per ``period`` seconds; True once spent."""
+    return not spend(scope, budget, period, client_of(request)).allowed
+
+
 def refused_page(request, verdict: Verdict):
     response = render(
         request, "core/rate_limited.html", {"retry_after": verdict.retry_after}, status=429

@@ -30,8 +30,7 @@ def over_rate_limit(request) -> bool:
     processes when a shared cache (Redis) is configured, per forwarded client behind a trusted
     proxy."""
     limit = rules.current()["arrival_public_reports_per_hour"]
-    client = ratelimit.client_of(request)
-    return not ratelimit.spend("arrival-report", limit, RATE_WINDOW_SECONDS, client).allowed
+    return ratelimit.spent_by(request, "arrival-report", limit, RATE_WINDOW_SECONDS)
 
 
 def _unit(pk):

@@ -43,10 +43,7 @@ RATE_WINDOW_SECONDS = 3600
 def over_budget(request, what: str, limit: int) -> bool:
     """Count one ``what`` against the client address's hourly budget; True once it is spent.
     The client is the one the rate limiter sees (the forwarded address behind a trusted proxy)."""
-    verdict = ratelimit.spend(
-        f"scan-{what}", limit, RATE_WINDOW_SECONDS, ratelimit.client_of(request)
-    )
-    return not verdict.allowed
+    return ratelimit.spent_by(request, f"scan-{what}", limit, RATE_WINDOW_SECONDS)
 
 
 # --- the device's identity ------------------------------------------------------------------
