@@ -667,6 +667,8 @@ def match_policy(policy, on: datetime.date | None = None) -> dict:
             "unchanged": 0,
             "newly_eligible": 0,
         }
+    # its rows may now differ from what the last bulk run left: the next run evaluates it in full
+    matching_sql.forget([policy.pk])
     conditions = _conditions(policy)
     if _sql_bulk():
         with _pivot():

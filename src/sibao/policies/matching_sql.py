@@ -20,8 +20,13 @@ explanation and ``missing`` are built by the database too, in the stored format 
 docstring of ``policies.matching``), and a pair whose row would not change is recognised by
 comparing them with the stored ones, so it costs neither Python nor a write.
 
+A daily run (``Run``, from ``matching.match_all``) evaluates a policy it ran last time with the
+same statement only for the enterprises whose pivot row changed since (see ``Run``).
+
 The property test ``test_sql_bulk_matching_equals_the_python_path`` checks this path against
-the Python one (the SQLite path) on random facts and rules.
+the Python one (the SQLite path) on random facts and rules, and
+``test_a_run_of_what_changed_stores_what_a_full_run_stores`` the run of what changed against a
+full run.
 """
 
 import hashlib
@@ -199,9 +204,8 @@ COUNTS = (
 def match_policy_sql(policy, conditions) -> dict:
     """Match one active policy over the pivot (``build_pivot`` first) with every enterprise and
     write the result. ``conditions``: the policy's ``matching._Condition`` list, in order.
-    Returns the counts of ``matching.match_policy``. The policy's rows may now differ from what
-    the last bulk run left: its next run evaluates it in full (``MatchState`` dropped)."""
-    MatchState.objects.filter(policy_id=policy.pk).delete()
+    Returns the counts of ``matching.match_policy`` (which drops the policy's ``MatchState``:
+    its rows may now differ from what the last bulk run left)."""
     return _counts(_execute(*statement(policy, conditions)))
 
 
@@ -235,7 +239,7 @@ class Run:
     write, and only the changed enterprises (a temporary table, ``CHANGED``) are evaluated; their
     counts are those of the stored rows (all of the policy's rows, counted through the index
     ``match_by_policy``, less those of the changed enterprises, which the statement reads). Any
-    other policy is evaluated in full. A policy matched on its own (``match_policy_sql``) or
+    other policy is evaluated in full. A policy matched on its own (``matching.match_policy``) or
     withdrawn (``forget``) loses its state. The first run has no state: it evaluates
     everything."""
 
@@ -319,8 +323,8 @@ class Run:
 
 
 def forget(policy_ids) -> None:
-    """The policies' rows changed outside a bulk run (withdrawn, expired): evaluate them in full
-    next time."""
+    """The policies' rows changed outside a bulk run (matched on their own, withdrawn, expired):
+    evaluate them in full next time."""
     MatchState.objects.filter(policy_id__in=list(policy_ids)).delete()
 
 
