@@ -43,7 +43,8 @@ def test_a_province_official_drills_down_from_the_map_to_a_county(
     monkeypatch.setattr(panels, "PANEL_PATHS", [*panels.PANEL_PATHS, f"{HERE}.units_panel"])
     cache.clear()  # no figures of an earlier test's province official
     errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    # with the stack, so that a failure names the script line
+    page.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
     for i, county in enumerate(COUNTIES):
         unit = make_enterprise(region=county, name=f"示范企业{i}有限公司")
         if i % 3 != 2:
