@@ -275,12 +275,20 @@ RECORD_FIELDS: dict[str, tuple[RecordField, ...]] = {
 
 # kind -> function(batch, feed_batch, clean_records) -> number stored, for kinds stored by other
 # modules; it appends its own rejected records to ``batch.errors`` ({index, field, reason}) and
-# counts its duplicates in ``batch.duplicates``.
+# counts its duplicates in ``batch.duplicates``. A store registered with ``validates=True`` gets
+# the raw records and the batch's validator instead (``validate(records, offset)`` -> clean
+# values of that part), so that it can validate part by part while the database stores the
+# part before.
 _STORES: dict[str, Callable] = {}
+_VALIDATING_STORES: set[str] = set()
 
 
-def register_store(kind: str, store: Callable) -> None:
+def register_store(kind: str, store: Callable, *, validates: bool = False) -> None:
     _STORES[FeedKind(kind)] = store
+    if validates:
+        _VALIDATING_STORES.add(FeedKind(kind))
+    else:
+        _VALIDATING_STORES.discard(FeedKind(kind))
 
 
 @dataclass
@@ -526,36 +534,52 @@ def _scrub(reason: str, record) -> str:
     return reason
 
 
-def _validate(batch: _Batch, records) -> list[dict]:
-    fields = RECORD_FIELDS[batch.kind]
-    seen = set()
-    clean = []
-    today = timezone.localdate(batch.now)
-    ids = _PersonKeys(today)
-    keys = ids.by_number
-    fast = _FAST.get(batch.kind)
-    latest = batch.now + CLOCK_SKEW
-    for index, record in enumerate(records):
-        values = fast(record, latest, ids) if fast is not None else None
-        if values is None:
-            try:
-                values = _clean(record, fields, batch.now, today, keys)
-            except Rejected as exc:
-                batch.errors.append(
-                    {"index": index, "field": exc.field, "reason": _scrub(exc.reason, record)}
-                )
+class _Validator:
+    """Validates a batch's records, all at once or part by part (a store that overlaps its
+    database work with the validation of the next part): each record is checked on its own,
+    records repeating a natural key already seen in the batch are counted as duplicates, and the
+    person keys of repeated ID numbers are computed once for the whole batch."""
+
+    def __init__(self, batch: _Batch):
+        self.batch = batch
+        self.fields = RECORD_FIELDS[batch.kind]
+        self.seen: set = set()
+        self.today = timezone.localdate(batch.now)
+        self.ids = _PersonKeys(self.today)
+        self.fast = _FAST.get(batch.kind)
+        self.latest = batch.now + CLOCK_SKEW
+
+    def __call__(self, records, offset: int = 0) -> list[dict]:
+        """The clean values of ``records``, whose first is the batch's record ``offset``."""
+        batch, seen, fast, ids, latest = self.batch, self.seen, self.fast, self.ids, self.latest
+        keys = ids.by_number
+        scan = batch.kind == FeedKind.SCAN
+        clean = []
+        for index, record in enumerate(records, offset):
+            values = fast(record, latest, ids) if fast is not None else None
+            if values is None:
+                try:
+                    values = _clean(record, self.fields, batch.now, self.today, keys)
+                except Rejected as exc:
+                    batch.errors.append(
+                        {"index": index, "field": exc.field, "reason": _scrub(exc.reason, record)}
+                    )
+                    continue
+            if scan:
+                key = (values["device"], values["event_id"])
+            else:
+                key = _natural_key(batch.kind, values, batch.source)
+            if key in seen:
+                batch.duplicates += 1
                 continue
-        if batch.kind == FeedKind.SCAN:
-            key = (values["device"], values["event_id"])
-        else:
-            key = _natural_key(batch.kind, values, batch.source)
-        if key in seen:
-            batch.duplicates += 1
-            continue
-        seen.add(key)
-        values["index"] = index
-        clean.append(values)
-    return clean
+            seen.add(key)
+            values["index"] = index
+            clean.append(values)
+        return clean
+
+
+def _validate(batch: _Batch, records) -> list[dict]:
+    return _Validator(batch)(records)
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -869,6 +893,27 @@ def _call_hooks(kind: str, stored: list) -> None:
         sentinel.on_itineraries(stored)
 
 
+def _validate_and_store(batch: _Batch, record: FeedBatch, records) -> int:
+    """Validate the whole batch, then store its clean records; returns the number stored."""
+    kind = batch.kind
+    clean = _validate(batch, records)
+    if kind in _STORES:
+        return _STORES[kind](batch, record, clean)
+    if kind == FeedKind.ARRIVAL:
+        return len(_store_arrivals(batch, clean))
+    if kind == FeedKind.TEST_RESULT and connection.vendor == "postgresql":
+        accepted, positives = _store_test_results_postgresql(batch, record, clean)
+        batch.duplicates += len(clean) - accepted
+        _call_hooks(kind, positives)
+        return accepted
+    stored = _store_events(batch, record, clean)
+    # a record whose natural key was already stored is a duplicate, not an error
+    batch.duplicates += len(clean) - len(stored)
+    status.apply(kind, stored)
+    _call_hooks(kind, stored)
+    return len(stored)
+
+
 @transaction.atomic
 def ingest(kind, records, *, source, actor, via="api") -> FeedBatch:
     """EPI-02: validate and store one batch of ``kind`` records from ``source``.
@@ -899,23 +944,10 @@ def ingest(kind, records, *, source, actor, via="api") -> FeedBatch:
         total=len(records),
     )
     with translation.override(settings.LANGUAGE_CODE):
-        clean = _validate(batch, records)
-        if kind in _STORES:
-            accepted = _STORES[kind](batch, record, clean)
-        elif kind == FeedKind.ARRIVAL:
-            stored = _store_arrivals(batch, clean)
-            accepted = len(stored)
-        elif kind == FeedKind.TEST_RESULT and connection.vendor == "postgresql":
-            accepted, positives = _store_test_results_postgresql(batch, record, clean)
-            batch.duplicates += len(clean) - accepted
-            _call_hooks(kind, positives)
+        if kind in _VALIDATING_STORES:
+            accepted = _STORES[kind](batch, record, records, _Validator(batch))
         else:
-            stored = _store_events(batch, record, clean)
-            # a record whose natural key was already stored is a duplicate, not an error
-            accepted = len(stored)
-            batch.duplicates += len(clean) - accepted
-            status.apply(kind, stored)
-            _call_hooks(kind, stored)
+            accepted = _validate_and_store(batch, record, records)
     # other apps' listeners of stored NAT results (epidemic.sentinel.add_test_result_listener)
     if kind == FeedKind.TEST_RESULT and accepted:
         from sibao.epidemic import sentinel
