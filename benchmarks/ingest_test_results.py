@@ -16,8 +16,9 @@ every result moves its person's status and roster row forward, as a new round of
 
 1. raw ``COPY``: the rows prepared in advance (person key already computed), one ``COPY``;
 2. ``ingest()``: records as the API receives them (ISO strings), in batches of ``--batch``:
-   validation, person key, ``COPY`` into a temporary table, then one statement: scope lookup,
-   ``INSERT … ON CONFLICT DO NOTHING``, the status upsert and the roster copy; the sentinel hook;
+   validation and person key part by part, each part's one statement (scope lookup,
+   ``INSERT … ON CONFLICT DO NOTHING``, the status upsert and the roster copy) sent through the
+   connection's pipeline while the next part is validated; the sentinel hook;
 3. HTTP: the same batches as JSON to ``POST /api/feeds/test_result/`` with a data-feed token
    (Django's test client, in process: JSON parsing, authentication, the view, ``ingest()``);
 4. HTTP again with ``--senders`` clients at once (threads, one database connection each), as

@@ -11,7 +11,7 @@ Per batch (validated field by field, and deduplicated by (device, event id), by
    of the batch is kept;
 2. the "in" records are stored in bulk with insert-or-ignore on the natural key (device, event
    id, entry time), so a resent batch changes nothing and counts as duplicates. PostgreSQL: part
-   by part (``PART`` records), one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` per
+   by part (``epidemic.ingest.PART`` records), one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per
    part sent through the connection's pipeline, so that the database stores one part while the
    next is validated and resolved; the same statement finds the stored rows whose person has a
    red/yellow health code or is on the unit's roster and stale for a test — only those come back
@@ -29,13 +29,12 @@ No per-record queries: the benchmark compares the whole path with a raw ``COPY``
 
 import datetime
 
-import psycopg
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.core import rules
-from sibao.epidemic.ingest import register_store
+from sibao.epidemic.ingest import part_sources, part_values, register_store, send_parts
 from sibao.epidemic.models import FeedKind
 from sibao.places import partitions, signing
 from sibao.places.models import Badge, ExitKind, PlaceCode, Scan, ScanSource
@@ -195,35 +194,19 @@ def _resolve(batch, clean, oldest_day, codes=None, badges=None):
 # --- storing the entries ---------------------------------------------------------------------
 
 
-# PostgreSQL, part by part: one statement per part, sent through the connection's pipeline so
-# that the database stores a part while the next is validated and resolved (the two take about
-# as long: on two cores the batch then costs little more than the longer of them). The stored
-# rows of the part whose person has a red/yellow health code, or is on the unit's roster and
-# stale for a test, come back in the same statement.
-PART = 2500
-FIRST_PART = 500
-_COLUMN_TYPES = (
-    "varchar",
-    "bigint",
-    "bigint",
-    "bigint",
-    "varchar",
-    "timestamptz",
-    "varchar",
-    "varchar",
-    "varchar",
-)
-# A part's columns go as one text each, a line per row, split by the database and zipped by
-# ``ROWS FROM``: adapting nine arrays of 2 500 values costs the client about 55 ms a part, joining
-# the texts about 5 ms (and one text of tab-separated lines costs the database 30 ms to take
-# apart, the columns 6 ms). A part whose device or event id holds a line end goes as arrays.
-_FROM_TEXT = "(SELECT {casts} FROM ROWS FROM ({tables}) AS split({columns})) AS f".format(
-    casts=", ".join(f"{c}::{t}" for c, t in zip(_FEED_COLUMNS, _COLUMN_TYPES, strict=True)),
-    tables=", ".join(f"string_to_table(%({c})s::text, E'\\n')" for c in _FEED_COLUMNS),
-    columns=", ".join(_FEED_COLUMNS),
-)
-_FROM_ARRAYS = "unnest({}) AS f".format(
-    ", ".join(f"%({c})s::{t}[]" for c, t in zip(_FEED_COLUMNS, _COLUMN_TYPES, strict=True))
+# PostgreSQL, part by part (``epidemic.ingest.send_parts``): one statement per part stores its
+# entries and returns its stored rows whose person has a red/yellow health code, or is on the
+# unit's roster and stale for a test.
+_COLUMN_TYPES = dict(
+    person_key="varchar",
+    place_code_id="bigint",
+    space_id="bigint",
+    enterprise_id="bigint",
+    region_code="varchar",
+    entered_at="timestamptz",
+    source="varchar",
+    device="varchar",
+    event_id="varchar",
 )
 _PART_SQL = """WITH inserted AS (
     INSERT INTO {table} ({columns}, left_at, exit_kind, risk, received_at, batch_id)
@@ -252,44 +235,16 @@ risky AS (
 SELECT (SELECT count(*) FROM inserted), r.id, r.entered_at, r.person_key, r.place_code_id,
        r.health_code, r.staff_id
 FROM (SELECT 1) AS one LEFT JOIN risky AS r ON TRUE"""
-_PART_SQL_TEXT = _PART_SQL.format(table=_TABLE, columns=", ".join(_FEED_COLUMNS), rows=_FROM_TEXT)
-_PART_SQL_ARRAYS = _PART_SQL.format(
-    table=_TABLE, columns=", ".join(_FEED_COLUMNS), rows=_FROM_ARRAYS
+_PART_STATEMENTS = dict(
+    zip(
+        (True, False),
+        (
+            _PART_SQL.format(table=_TABLE, columns=", ".join(_FEED_COLUMNS), rows=rows)
+            for rows in part_sources([(c, _COLUMN_TYPES[c]) for c in _FEED_COLUMNS])
+        ),
+        strict=True,
+    )
 )
-
-
-def _part_statement(ins, record, received_at, stale_hours) -> tuple[str, dict]:
-    """The statement storing one part's "in" rows, with its parameters."""
-    units = sorted({row[3] for row in ins})
-    latest = max(row[5] for row in ins)
-    params = {
-        "received": received_at,
-        "batch": record.pk,
-        "hours": stale_hours,
-        "units": units,
-        "cutoff": latest - datetime.timedelta(hours=stale_hours),
-    }
-    columns = list(zip(*ins, strict=True))
-    # the key (hex), ids, region code, source and time hold no line end
-    devices, events = columns[7], columns[8]
-    if not any("\n" in text for text in devices) and not any("\n" in text for text in events):
-        columns[5] = [at.isoformat() for at in columns[5]]
-        params.update(
-            (name, "\n".join(map(str, column)))
-            for name, column in zip(_FEED_COLUMNS, columns, strict=True)
-        )
-        return _PART_SQL_TEXT, params
-    params.update((name, list(column)) for name, column in zip(_FEED_COLUMNS, columns, strict=True))
-    return _PART_SQL_ARRAYS, params
-
-
-def _parts(total: int):
-    """(start, end) of the parts of a batch of ``total`` records: a short first part, so that
-    the database starts storing soon, then parts of ``PART``."""
-    start, size = 0, FIRST_PART
-    while start < total:
-        yield start, min(start + size, total)
-        start, size = start + size, PART
 
 
 def _payloads(records, name: str) -> set[str]:
@@ -311,38 +266,40 @@ def _store_in_parts(batch, record, records, validate, oldest_day, received_at, s
     Returns (entries stored, risky rows, "out" records)."""
     codes = _codes(_payloads(records, "place_code"))
     badges = _badges(_payloads(records, "badge"))
-    raw = connection.connection
-    with connection.cursor() as cursor:
-        # short statements: compiling them (JIT) would cost more than it saves
-        cursor.execute("SET LOCAL jit = off")
-    sent, outs, days_ready, entries = [], [], set(), 0
-    # a query of Python's (a partition to create, a code not looked up yet) waits for what the
-    # pipeline holds, then the pipeline goes on
-    with raw.pipeline():
-        for start, end in _parts(len(records)):
-            clean = validate(records[start:end], start)
-            ins, part_outs = _resolve(batch, clean, oldest_day, codes, badges)
-            outs.extend(part_outs)
-            if not ins:
-                continue
-            # the day of each distinct minute of entry (a minute never straddles two days: time
-            # zone offsets are whole minutes; entries older than the retention period are refused)
-            minutes = {row[5].replace(second=0, microsecond=0) for row in ins}
-            days = {partitions.day_of(minute) for minute in minutes} - days_ready
-            if days:
-                partitions.ensure(days)
-                days_ready |= days
-            cursor = psycopg.Cursor(raw)
-            cursor.execute(*_part_statement(ins, record, received_at, stale_hours), prepare=False)
-            sent.append(cursor)
-            entries += len(ins)
+    outs, days_ready, entries = [], set(), [0]
+
+    def statement(clean):
+        ins, part_outs = _resolve(batch, clean, oldest_day, codes, badges)
+        outs.extend(part_outs)
+        if not ins:
+            return None
+        # the day of each distinct minute of entry (a minute never straddles two days: time
+        # zone offsets are whole minutes; entries older than the retention period are refused)
+        minutes = {row[5].replace(second=0, microsecond=0) for row in ins}
+        days = {partitions.day_of(minute) for minute in minutes} - days_ready
+        if days:
+            partitions.ensure(days)
+            days_ready.update(days)
+        entries[0] += len(ins)
+        as_text, params = part_values(_FEED_COLUMNS, ins)
+        latest = max(row[5] for row in ins)
+        params.update(
+            received=received_at,
+            batch=record.pk,
+            hours=stale_hours,
+            units=sorted({row[3] for row in ins}),
+            cutoff=latest - datetime.timedelta(hours=stale_hours),
+        )
+        return _PART_STATEMENTS[as_text], params
+
+    sent, _validated = send_parts(records, validate, statement)
     stored, risky = 0, []
     for cursor in sent:
         rows = cursor.fetchall()
         stored += rows[0][0]
         risky.extend(row[1:] for row in rows if row[1] is not None)
         cursor.close()
-    batch.duplicates += entries - stored
+    batch.duplicates += entries[0] - stored
     return stored, risky, outs
 
 
@@ -522,7 +479,7 @@ def _apply_exits(batch, outs, delta) -> int:
 def store_scan_records(batch, record, records, validate) -> int:
     """The scan store of ``epidemic.ingest`` (see the module's docstring), called with the raw
     records and the batch's validator (``validate(records, offset)`` -> clean values): on
-    PostgreSQL the records are validated and stored part by part (see ``PART``), on SQLite
+    PostgreSQL the records are validated and stored part by part (``epidemic.ingest.send_parts``), on SQLite
     validated whole, then stored. Returns the number of records stored (entries inserted plus
     exits applied); appends rejected records to ``batch.errors`` and counts duplicates in
     ``batch.duplicates``."""
