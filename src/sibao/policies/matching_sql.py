@@ -206,23 +206,17 @@ def match_policy_sql(policy, conditions) -> dict:
     write the result. ``conditions``: the policy's ``matching._Condition`` list, in order.
     Returns the counts of ``matching.match_policy`` (which drops the policy's ``MatchState``:
     its rows may now differ from what the last bulk run left)."""
-    return _counts(_execute(*statement(policy, conditions)))
-
-
-def _counts(counts: dict) -> dict:
-    counts.pop("_before", None)
+    counts, _before = _execute(*statement(policy, conditions))
     return counts
 
 
-def _execute(sql, params) -> dict:
-    """The counts of one statement, and (``_before``) the rows the pairs it looked at had:
-    how many, how many eligible, how many possibly eligible."""
+def _execute(sql, params) -> tuple[dict, tuple]:
+    """The counts of one statement, and the rows the pairs it looked at had before: how many,
+    how many eligible, how many possibly eligible."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    counts = dict(zip(COUNTS, row[: len(COUNTS)], strict=True))
-    counts["_before"] = row[len(COUNTS) + 2 :]
-    return counts
+    return dict(zip(COUNTS, row[: len(COUNTS)], strict=True)), tuple(row[len(COUNTS) + 2 :])
 
 
 # --- a bulk run: only what changed since the last one --------------------------------------------
@@ -283,13 +277,14 @@ class Run:
         digest = statement_digest(policy, conditions)
         self.digests[policy.pk] = digest
         if self.states.get(policy.pk) != digest:
-            return _counts(_execute(*statement(policy, conditions)))
+            counts, _before = _execute(*statement(policy, conditions))
+            return counts
         self.restricted += 1
         rows, eligible, possible = self._stored_counts().get(policy.pk, (0, 0, 0))
         if self.changed:
-            counts = _execute(*statement(policy, conditions, only_changed=True))
+            counts, before = _execute(*statement(policy, conditions, only_changed=True))
             # the changed enterprises' rows as they were: counted by the statement instead
-            changed_rows, changed_eligible, changed_possible = counts.pop("_before")
+            changed_rows, changed_eligible, changed_possible = before
             rows, eligible, possible = (
                 rows - changed_rows,
                 eligible - changed_eligible,
