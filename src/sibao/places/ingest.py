@@ -353,16 +353,15 @@ def _store_sqlite(ins, record, received_at, stale_hours):
     return stored, risky
 
 
-def _flag_risks(risky, ruleset, now) -> None:
-    """Confirm each candidate's risk (health code, else the unit's window for the roster row),
-    store it on the row and raise the alert: only risky rows get here."""
-    from sibao.epidemic.compliance import emergency_scope
+def _flag_risks(risky, ruleset, now, scope) -> None:
+    """Confirm each candidate's risk (health code, else the unit's window for the roster row,
+    ``scope`` being the batch's ``epidemic.compliance.emergency_scope()``), store it on the row
+    and raise the alert: only risky rows get here."""
     from sibao.epidemic.models import StaffMember
     from sibao.places.actions.scans import raise_risk_alerts, risk_of
 
     if not risky:
         return
-    scope = emergency_scope()
     staff = {
         row.pk: row
         for row in StaffMember.objects.select_related("enterprise").filter(
@@ -491,7 +490,8 @@ def store_scan_records(batch, record, records, validate) -> int:
     ruleset = rules.current()
     now = timezone.now()
     oldest_day = timezone.localdate(now) - datetime.timedelta(days=ruleset["scan_retention_days"])
-    hours = shortest_window_hours(ruleset, emergency_scope())
+    scope = emergency_scope()  # read once: the window of the statement and of each risk
+    hours = shortest_window_hours(ruleset, scope)
     if connection.vendor == "postgresql":
         stored, risky, outs = _store_in_parts(
             batch, record, records, validate, oldest_day, now, hours
@@ -500,7 +500,7 @@ def store_scan_records(batch, record, records, validate) -> int:
         ins, outs = _resolve(batch, validate(records, 0), oldest_day)
         stored, risky = _store_sqlite(ins, record, now, hours) if ins else (0, [])
         batch.duplicates += len(ins) - stored
-    _flag_risks(risky, ruleset, now)
+    _flag_risks(risky, ruleset, now, scope)
     delta = datetime.timedelta(hours=ruleset["auto_checkout_hours"])
     return stored + _apply_exits(batch, outs, delta)
 
