@@ -280,16 +280,11 @@ RECORD_FIELDS: dict[str, tuple[RecordField, ...]] = {
 # the raw records and the batch's validator instead (``validate(records, offset)`` -> clean
 # values of that part), so that it can validate part by part while the database stores the
 # part before.
-_STORES: dict[str, Callable] = {}
-_VALIDATING_STORES: set[str] = set()
+_STORES: dict[str, tuple[Callable, bool]] = {}  # kind -> (store, whether it validates)
 
 
 def register_store(kind: str, store: Callable, *, validates: bool = False) -> None:
-    _STORES[FeedKind(kind)] = store
-    if validates:
-        _VALIDATING_STORES.add(FeedKind(kind))
-    else:
-        _VALIDATING_STORES.discard(FeedKind(kind))
+    _STORES[FeedKind(kind)] = (store, validates)
 
 
 @dataclass
@@ -742,22 +737,26 @@ def parts(total: int):
         start, size = start + size, PART
 
 
-def part_sources(columns) -> tuple[str, str]:
-    """SQL of the rows of a part, aliased ``f`` with the given (name, type) columns: read from
-    one text per column (``%(name)s``), and read from one array per column."""
+def part_statements(columns, statement: Callable[[str], str]) -> dict[bool, str]:
+    """A part's statement by the way its rows come (``part_values``): ``True`` one text per
+    column, ``False`` one array per column. ``columns``: (name, type) pairs, the parameters'
+    names; ``statement(rows)``: the SQL with ``rows`` (the part's rows, aliased ``f``) in its
+    ``FROM`` clause."""
     names = ", ".join(name for name, _type in columns)
     casts = ", ".join(f"{name}::{kind}" for name, kind in columns)
     tables = ", ".join(f"string_to_table(%({name})s::text, E'\\n')" for name, _type in columns)
     arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in columns)
-    return (
-        f"(SELECT {casts} FROM ROWS FROM ({tables}) AS split({names})) AS f",
-        f"unnest({arrays}) AS f({names})",
-    )
+    return {
+        True: statement(f"(SELECT {casts} FROM ROWS FROM ({tables}) AS split({names})) AS f"),
+        False: statement(f"unnest({arrays}) AS f({names})"),
+    }
 
 
-def part_values(names, rows) -> tuple[bool, dict]:
-    """The parameters of a part's rows (tuples in the order of ``names``): (True, one text per
-    column) or, when a text could not carry them, (False, one list per column)."""
+def part_values(columns, rows) -> tuple[bool, dict]:
+    """The parameters of a part's rows (tuples in the order of the (name, type) ``columns``):
+    (True, one text per column) or, when a text could not carry them, (False, one list per
+    column)."""
+    names = [name for name, _type in columns]
     columns = list(zip(*rows, strict=True))
     texts = {}
     for name, column in zip(names, columns, strict=True):
@@ -803,7 +802,6 @@ _FEED_COLUMNS = (
     ("result", "varchar"),
     ("is_pooled", "boolean"),
 )
-_FEED_NAMES = [name for name, _type in _FEED_COLUMNS]
 
 
 def _test_result_statement(batch: _Batch, record: FeedBatch, received_at):
@@ -819,29 +817,27 @@ def _test_result_statement(batch: _Batch, record: FeedBatch, received_at):
         "received_at": "%(received)s",
         "region_code": "COALESCE(s.region_code, %(root)s)",
         "enterprise_id": "s.enterprise_id",
-        **{name: f"f.{name}" for name in _FEED_NAMES},
+        **{name: f"f.{name}" for name, _type in _FEED_COLUMNS},
     }
-    sql = """WITH inserted AS (
-        INSERT INTO epidemic_testresult ({columns})
-        SELECT {selected}
-        FROM {source}
-        LEFT JOIN LATERAL (
-            SELECT m.region_code, m.enterprise_id FROM epidemic_staffmember AS m
-            WHERE m.person_key = f.person_key AND m.is_active
-            ORDER BY m.enterprise_id LIMIT 1
-        ) AS s ON TRUE
-        ON CONFLICT DO NOTHING
-        RETURNING person_key, sampled_at, result
-    ),
-    {fold}
-    SELECT count(*) FROM inserted""".format(
-        columns=", ".join(quote(c) for c in columns),
-        selected=", ".join(selected[c] for c in columns),
-        fold=status.test_result_fold_sql("inserted", "%(received)s"),
-        source="{source}",
-    )
-    from_text, from_arrays = part_sources(_FEED_COLUMNS)
-    statements = {True: sql.format(source=from_text), False: sql.format(source=from_arrays)}
+    fold = status.test_result_fold_sql("inserted", "%(received)s")
+
+    def sql(rows: str) -> str:
+        return f"""WITH inserted AS (
+            INSERT INTO epidemic_testresult ({", ".join(quote(c) for c in columns)})
+            SELECT {", ".join(selected[c] for c in columns)}
+            FROM {rows}
+            LEFT JOIN LATERAL (
+                SELECT m.region_code, m.enterprise_id FROM epidemic_staffmember AS m
+                WHERE m.person_key = f.person_key AND m.is_active
+                ORDER BY m.enterprise_id LIMIT 1
+            ) AS s ON TRUE
+            ON CONFLICT DO NOTHING
+            RETURNING person_key, sampled_at, result
+        ),
+        {fold}
+        SELECT count(*) FROM inserted"""
+
+    statements = part_statements(_FEED_COLUMNS, sql)
     constants = {
         "source": batch.source.pk,
         "batch": record.pk,
@@ -864,7 +860,7 @@ def _test_result_statement(batch: _Batch, record: FeedBatch, received_at):
             )
             for values in clean
         ]
-        as_text, params = part_values(_FEED_NAMES, rows)
+        as_text, params = part_values(_FEED_COLUMNS, rows)
         return statements[as_text], {**constants, **params}
 
     return statement
@@ -986,7 +982,8 @@ def _validate_and_store(batch: _Batch, record: FeedBatch, records) -> int:
         return accepted
     clean = _validate(batch, records)
     if kind in _STORES:
-        return _STORES[kind](batch, record, clean)
+        store, _validates = _STORES[kind]
+        return store(batch, record, clean)
     if kind == FeedKind.ARRIVAL:
         return len(_store_arrivals(batch, clean))
     stored = _store_events(batch, record, clean)
@@ -1027,8 +1024,9 @@ def ingest(kind, records, *, source, actor, via="api") -> FeedBatch:
         total=len(records),
     )
     with translation.override(settings.LANGUAGE_CODE):
-        if kind in _VALIDATING_STORES:
-            accepted = _STORES[kind](batch, record, records, _Validator(batch))
+        store, validates = _STORES.get(kind, (None, False))
+        if validates:
+            accepted = store(batch, record, records, _Validator(batch))
         else:
             accepted = _validate_and_store(batch, record, records)
     # other apps' listeners of stored NAT results (epidemic.sentinel.add_test_result_listener)

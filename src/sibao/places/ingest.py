@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.core import rules
-from sibao.epidemic.ingest import part_sources, part_values, register_store, send_parts
+from sibao.epidemic.ingest import part_statements, part_values, register_store, send_parts
 from sibao.epidemic.models import FeedKind
 from sibao.places import partitions, signing
 from sibao.places.models import Badge, ExitKind, PlaceCode, Scan, ScanSource
@@ -42,18 +42,19 @@ from sibao.places.models import Badge, ExitKind, PlaceCode, Scan, ScanSource
 __all__ = ["store_scan_records", "register"]
 
 CHUNK = 5000
-# The columns the feed fills; the rest are constants of the batch (see ``_INSERT_SELECT``).
-_FEED_COLUMNS = (
-    "person_key",
-    "place_code_id",
-    "space_id",
-    "enterprise_id",
-    "region_code",
-    "entered_at",
-    "source",
-    "device",
-    "event_id",
+# The columns the feed fills, with their types; the rest are constants of the batch.
+_FEED_COLUMN_TYPES = (
+    ("person_key", "varchar"),
+    ("place_code_id", "bigint"),
+    ("space_id", "bigint"),
+    ("enterprise_id", "bigint"),
+    ("region_code", "varchar"),
+    ("entered_at", "timestamptz"),
+    ("source", "varchar"),
+    ("device", "varchar"),
+    ("event_id", "varchar"),
 )
+_FEED_COLUMNS = tuple(name for name, _type in _FEED_COLUMN_TYPES)
 _TABLE = Scan._meta.db_table
 
 
@@ -197,19 +198,12 @@ def _resolve(batch, clean, oldest_day, codes=None, badges=None):
 # PostgreSQL, part by part (``epidemic.ingest.send_parts``): one statement per part stores its
 # entries and returns its stored rows whose person has a red/yellow health code, or is on the
 # unit's roster and stale for a test.
-_COLUMN_TYPES = dict(
-    person_key="varchar",
-    place_code_id="bigint",
-    space_id="bigint",
-    enterprise_id="bigint",
-    region_code="varchar",
-    entered_at="timestamptz",
-    source="varchar",
-    device="varchar",
-    event_id="varchar",
-)
-_PART_SQL = """WITH inserted AS (
-    INSERT INTO {table} ({columns}, left_at, exit_kind, risk, received_at, batch_id)
+
+
+def _part_sql(rows: str) -> str:
+    return f"""WITH inserted AS (
+    INSERT INTO {_TABLE} ({", ".join(_FEED_COLUMNS)}, left_at, exit_kind, risk, received_at,
+                          batch_id)
     SELECT f.*, NULL::timestamptz, '', '', %(received)s, %(batch)s
     FROM {rows}
     ON CONFLICT DO NOTHING
@@ -235,16 +229,9 @@ risky AS (
 SELECT (SELECT count(*) FROM inserted), r.id, r.entered_at, r.person_key, r.place_code_id,
        r.health_code, r.staff_id
 FROM (SELECT 1) AS one LEFT JOIN risky AS r ON TRUE"""
-_PART_STATEMENTS = dict(
-    zip(
-        (True, False),
-        (
-            _PART_SQL.format(table=_TABLE, columns=", ".join(_FEED_COLUMNS), rows=rows)
-            for rows in part_sources([(c, _COLUMN_TYPES[c]) for c in _FEED_COLUMNS])
-        ),
-        strict=True,
-    )
-)
+
+
+_PART_STATEMENTS = part_statements(_FEED_COLUMN_TYPES, _part_sql)
 
 
 def _payloads(records, name: str) -> set[str]:
@@ -266,9 +253,10 @@ def _store_in_parts(batch, record, records, validate, oldest_day, received_at, s
     Returns (entries stored, risky rows, "out" records)."""
     codes = _codes(_payloads(records, "place_code"))
     badges = _badges(_payloads(records, "badge"))
-    outs, days_ready, entries = [], set(), [0]
+    outs, days_ready, entries = [], set(), 0
 
     def statement(clean):
+        nonlocal entries
         ins, part_outs = _resolve(batch, clean, oldest_day, codes, badges)
         outs.extend(part_outs)
         if not ins:
@@ -280,8 +268,8 @@ def _store_in_parts(batch, record, records, validate, oldest_day, received_at, s
         if days:
             partitions.ensure(days)
             days_ready.update(days)
-        entries[0] += len(ins)
-        as_text, params = part_values(_FEED_COLUMNS, ins)
+        entries += len(ins)
+        as_text, params = part_values(_FEED_COLUMN_TYPES, ins)
         latest = max(row[5] for row in ins)
         params.update(
             received=received_at,
@@ -299,7 +287,7 @@ def _store_in_parts(batch, record, records, validate, oldest_day, received_at, s
         stored += rows[0][0]
         risky.extend(row[1:] for row in rows if row[1] is not None)
         cursor.close()
-    batch.duplicates += entries[0] - stored
+    batch.duplicates += entries - stored
     return stored, risky, outs
 
 
@@ -478,8 +466,8 @@ def _apply_exits(batch, outs, delta) -> int:
 def store_scan_records(batch, record, records, validate) -> int:
     """The scan store of ``epidemic.ingest`` (see the module's docstring), called with the raw
     records and the batch's validator (``validate(records, offset)`` -> clean values): on
-    PostgreSQL the records are validated and stored part by part (``epidemic.ingest.send_parts``), on SQLite
-    validated whole, then stored. Returns the number of records stored (entries inserted plus
+    PostgreSQL the records are validated and stored part by part (``epidemic.ingest.send_parts``),
+    on SQLite validated whole, then stored. Returns the number of records stored (entries inserted plus
     exits applied); appends rejected records to ``batch.errors`` and counts duplicates in
     ``batch.duplicates``."""
     if not records:

@@ -5,8 +5,8 @@ test raises at entry.
 A stay is a scan row from ``entered_at`` to its exit: ``left_at``, or when none was recorded
 ``entered_at + auto_checkout_hours`` (rule set). Every exit written here is capped into
 ``[entered_at, entered_at + auto_checkout_hours]`` so that tracing's ranges stay bounded.
-Gateway batches come through ``epidemic.ingest`` into ``places.ingest.store_scan_records``, which uses
-the risk helpers of this module on the few rows that are risky.
+Gateway batches come through ``epidemic.ingest`` into ``places.ingest.store_scan_records``, which
+uses the risk helpers of this module on the few rows that are risky.
 """
 
 import datetime
