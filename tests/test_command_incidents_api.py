@@ -2,15 +2,13 @@
 retest, the unit excludes the suspect into a silent period and resumes; steps carry their state
 and deadlines; silent periods their daily tests; each write refused to the roles that may not."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from sibao.accounts.roles import Role
 from sibao.command.models import Incident, IncidentStep
 from sibao.core.testing import (
     OWN_COUNTY,
+    earlier_today,
     make_nat_result,
     make_preparedness,
     make_staff,
@@ -101,7 +99,7 @@ def test_the_api_works_an_incident_to_resumption(admin, health, unit, personas, 
 
     ended = post(admin, f"/api/silent-periods/{period['id']}/end/")
     assert ended.status_code == 400  # no test on its day yet
-    make_nat_result(worker, timezone.now() - datetime.timedelta(minutes=5))
+    make_nat_result(worker, earlier_today(5 / 60))  # on the period's day, even after midnight
     ended = post(admin, f"/api/silent-periods/{period['id']}/end/")
     assert ended.status_code == 200 and ended.json()["returned_at"]
 

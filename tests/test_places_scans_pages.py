@@ -18,6 +18,7 @@ from sibao.core.models import AuditLog
 from sibao.core.personal import person_key
 from sibao.core.testing import (
     OWN_COUNTY,
+    earlier_today,
     id_number,
     make_enterprise,
     make_place_code,
@@ -26,6 +27,7 @@ from sibao.core.testing import (
     make_space,
     make_staff,
     make_user,
+    yesterday_noon,
 )
 from sibao.epidemic.models import AlertKind, PersonStatus, SentinelAlert
 from sibao.places import actions, partitions
@@ -257,18 +259,10 @@ def admin(personas):
     return personas["enterprise_admin"]
 
 
-def earlier_today(hours: float):
-    """``hours`` ago, or less shortly after midnight: always earlier today (local time)."""
-    now = timezone.now()
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return now - min(hours * HOUR, (now - midnight) * hours / 3)
-
-
 @pytest.fixture
 def logged(code, own_enterprise):
     """Today: a roster member at the workshop (present), a visitor who left; yesterday: one."""
     staff = make_staff(own_enterprise, ID_NO, name="王小明", team="装配一班")
-    now = timezone.now()
     present = make_scan(code, staff.person_key, earlier_today(1))
     visitor_key = person_key(id_number(8))
     gone = make_scan(
@@ -278,7 +272,7 @@ def logged(code, own_enterprise):
         left_at=earlier_today(1.5),
         exit_kind=ExitKind.MANUAL,
     )
-    old = make_scan(code, staff.person_key, now - datetime.timedelta(days=1, hours=1))
+    old = make_scan(code, staff.person_key, yesterday_noon())
     return {"staff": staff, "present": present, "gone": gone, "old": old, "visitor": visitor_key}
 
 

@@ -1,7 +1,9 @@
 """Small explicit builders and personas for tests (no opaque fixtures)."""
 
+import datetime
 import itertools
 
+from django.utils import timezone
 from stdnum.cn import uscc
 
 from sibao.accounts import actions as account_actions
@@ -14,6 +16,22 @@ PASSWORD = "Correct-Horse-Battery-42"
 OWN_COUNTY = "410102"  # 郑州市中原区: the personas' own county
 OTHER_COUNTY = "410202"  # 开封市龙亭区: another city's county
 _counter = itertools.count(1)
+
+
+def _local_midnight(now):
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def earlier_today(hours: float):
+    """``hours`` ago, or less shortly after midnight: always earlier today (local time), so that
+    a test run across midnight keeps "today"."""
+    now = timezone.now()
+    return now - min(datetime.timedelta(hours=hours), (now - _local_midnight(now)) * hours / 3)
+
+
+def yesterday_noon():
+    """Noon of yesterday (local time): always yesterday, and at least twelve hours ago."""
+    return _local_midnight(timezone.now()) - datetime.timedelta(hours=12)
 
 
 def credit_code(n: int | None = None, region: str = "410100") -> str:
