@@ -15,6 +15,7 @@ from sibao.core.personal import person_key
 from sibao.core.testing import (
     OTHER_COUNTY,
     OWN_COUNTY,
+    earlier_today,
     id_number,
     make_enterprise,
     make_feed_source,
@@ -157,8 +158,8 @@ def test_a_red_or_yellow_code_is_let_in_with_one_alert_a_day(code, unit, colour)
     key = person_key(id_no)
     staff = make_staff(unit, id_no, last_negative_at=timezone.now() - HOUR)
     PersonStatus.objects.create(person_key=key, health_code=colour, health_code_at=recent(60))
-    first = scan(code, key, at=recent(20), event="a")
-    second = scan(code, key, at=recent(10), event="b")
+    first = scan(code, key, at=earlier_today(20 / 60), event="a")
+    second = scan(code, key, at=earlier_today(10 / 60), event="b")
     assert (first.risk, second.risk) == (colour, colour)
     alert = SentinelAlert.objects.get()
     assert alert.kind == AlertKind.RISK_SCAN and alert.person_key == key
@@ -363,8 +364,8 @@ def test_risky_gateway_scans_are_stored_with_one_alert_per_person_place_and_day(
     make_staff(unit, fine, last_negative_at=timezone.now() - HOUR)
     records = []
     for n, id_no in enumerate((red, yellow, overdue, fine)):
-        records.append(record(code.payload, f"a{n}", recent(50), id_no=id_no))
-        records.append(record(code.payload, f"b{n}", recent(10), id_no=id_no))
+        records.append(record(code.payload, f"a{n}", earlier_today(50 / 60), id_no=id_no))
+        records.append(record(code.payload, f"b{n}", earlier_today(10 / 60), id_no=id_no))
     batch = ingest("scan", records, source=source, actor=None)
     assert batch.accepted == 8, batch.errors
     risks = {
