@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from sibao.accounts.access import can
 from sibao.core import audit
+from sibao.core.bulk import part_statements, part_values
 from sibao.core.personal import (
     ID_PATTERN,
     id_check_digit,
@@ -735,40 +736,6 @@ def parts(total: int):
     while start < total:
         yield start, min(start + size, total)
         start, size = start + size, PART
-
-
-def part_statements(columns, statement: Callable[[str], str]) -> dict[bool, str]:
-    """A part's statement by the way its rows come (``part_values``): ``True`` one text per
-    column, ``False`` one array per column. ``columns``: (name, type) pairs, the parameters'
-    names; ``statement(rows)``: the SQL with ``rows`` (the part's rows, aliased ``f``) in its
-    ``FROM`` clause."""
-    names = ", ".join(name for name, _type in columns)
-    casts = ", ".join(f"{name}::{kind}" for name, kind in columns)
-    tables = ", ".join(f"string_to_table(%({name})s::text, E'\\n')" for name, _type in columns)
-    arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in columns)
-    return {
-        True: statement(f"(SELECT {casts} FROM ROWS FROM ({tables}) AS split({names})) AS f"),
-        False: statement(f"unnest({arrays}) AS f({names})"),
-    }
-
-
-def part_values(columns, rows) -> tuple[bool, dict]:
-    """The parameters of a part's rows (tuples in the order of the (name, type) ``columns``):
-    (True, one text per column) or, when a text could not carry them, (False, one list per
-    column)."""
-    names = [name for name, _type in columns]
-    columns = list(zip(*rows, strict=True))
-    texts = {}
-    for name, column in zip(names, columns, strict=True):
-        if None in column:
-            break
-        text = "\n".join(map(str, column))
-        if (not text and len(column) == 1) or text.count("\n") != len(column) - 1:
-            break
-        texts[name] = text
-    else:
-        return True, texts
-    return False, {name: list(column) for name, column in zip(names, columns, strict=True)}
 
 
 def send_parts(batch_records, validate, statement) -> tuple[list, int]:

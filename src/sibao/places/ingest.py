@@ -34,7 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sibao.core import rules
-from sibao.epidemic.ingest import part_statements, part_values, register_store, send_parts
+from sibao.core.bulk import part_statements, part_values
+from sibao.epidemic.ingest import register_store, send_parts
 from sibao.epidemic.models import FeedKind
 from sibao.places import partitions, signing
 from sibao.places.models import Badge, ExitKind, PlaceCode, Scan, ScanSource

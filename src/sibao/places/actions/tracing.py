@@ -6,6 +6,7 @@ close or secondary contact (EPI-12 code protection reads it)."""
 
 import datetime
 import re
+from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sibao.accounts.access import allowing_grants, can
 from sibao.core import audit, rules
+from sibao.core.bulk import part_statements, part_values
 from sibao.core.masking import mask_id_number
 from sibao.core.personal import normalise_id_number, person_key
 from sibao.places.models import TracingContact, TracingJob, Widen
@@ -147,59 +149,58 @@ def mark_contacts(levels: dict[str, str], at: datetime.datetime) -> int:
     return len(keys)
 
 
-def write_contacts(job, contacts) -> list[TracingContact]:
-    """Store a job's contacts and return them as (saved) ``TracingContact`` rows. PostgreSQL:
-    one ``INSERT … SELECT … FROM unnest(…)`` of column arrays (``bulk_create`` spends more
-    time building its statement than the database spends running it); SQLite: ``bulk_create``."""
-    rows = [
-        TracingContact(
-            job_id=job.pk,
-            person_key=c.person_key,
-            level=c.level,
-            via_person_key=c.via_person_key,
-            place_code_id=c.place_code_id,
-            space_id=c.space_id,
-            enterprise_id=c.enterprise_id,
-            region_code=c.region_code,
-            overlap_from=c.overlap_from,
-            overlap_to=c.overlap_to,
-            overlap_seconds=min(c.overlap_seconds, 2**31 - 1),
-            contacts=c.contacts,
-        )
+_CONTACT_COLUMNS = (
+    ("person_key", "varchar"),
+    ("level", "varchar"),
+    ("via_person_key", "varchar"),
+    ("place_code_id", "bigint"),
+    ("space_id", "bigint"),
+    ("enterprise_id", "bigint"),
+    ("region_code", "varchar"),
+    ("overlap_from", "timestamptz"),
+    ("overlap_to", "timestamptz"),
+    ("overlap_seconds", "integer"),
+    ("contacts", "integer"),
+)
+_FIELDS = tuple(name for name, _type in _CONTACT_COLUMNS)
+_CONTACT_NAMES = ", ".join(_FIELDS)
+_MAX_SECONDS = 2**31 - 1  # the column's range
+
+
+def _insert_contacts(rows: str) -> str:
+    return (
+        f"INSERT INTO {TracingContact._meta.db_table} (job_id, {_CONTACT_NAMES}) "
+        f"SELECT %(job)s, {_CONTACT_NAMES} FROM {rows}"
+    )
+
+
+_CONTACT_STATEMENTS = part_statements(_CONTACT_COLUMNS, _insert_contacts)
+
+
+def write_contacts(job, contacts) -> list:
+    """Store a job's contacts; returns what was stored, one row per contact with the
+    ``TracingContact`` fields the API answers with. PostgreSQL: one ``INSERT … SELECT`` of one
+    parameter per column (``core.bulk``; building model instances and a ``bulk_create``
+    statement costs more than the database spends storing them); SQLite: ``bulk_create``."""
+    contacts = [
+        c if c.overlap_seconds <= _MAX_SECONDS else replace(c, overlap_seconds=_MAX_SECONDS)
         for c in contacts
     ]
     if connection.vendor != "postgresql":
-        return TracingContact.objects.bulk_create(rows, batch_size=2000)
-    if not rows:
-        return rows
-    columns = [
-        ("person_key", "varchar"),
-        ("level", "varchar"),
-        ("via_person_key", "varchar"),
-        ("place_code_id", "bigint"),
-        ("space_id", "bigint"),
-        ("enterprise_id", "bigint"),
-        ("region_code", "varchar"),
-        ("overlap_from", "timestamptz"),
-        ("overlap_to", "timestamptz"),
-        ("overlap_seconds", "integer"),
-        ("contacts", "integer"),
-    ]
-    names = ", ".join(name for name, _type in columns)
-    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TracingContact._meta.db_table} (job_id, {names}) "
-            f"SELECT %s, {names} FROM unnest({arrays}) AS u({names}) "
-            "RETURNING id, person_key",
-            [job.pk, *([getattr(row, name) for row in rows] for name, _type in columns)],
+        return TracingContact.objects.bulk_create(
+            [
+                TracingContact(job_id=job.pk, **{name: getattr(c, name) for name in _FIELDS})
+                for c in contacts
+            ],
+            batch_size=2000,
         )
-        ids = dict((key, pk) for pk, key in cursor.fetchall())
-    for row in rows:
-        row.pk = ids[row.person_key]
-        row._state.adding = False
-        row._state.db = connection.alias
-    return rows
+    if contacts:
+        as_text, params = part_values(
+            _CONTACT_COLUMNS, [tuple(getattr(c, name) for name in _FIELDS) for c in contacts]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(_CONTACT_STATEMENTS[as_text], {"job": job.pk, **params})
+    return contacts
 
 
 def _parse_widen(widen) -> str:
