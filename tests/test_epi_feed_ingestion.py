@@ -125,6 +125,22 @@ def test_every_kind_is_accepted_and_stored_with_its_source(kind, unit, source):
         assert (row.region_code, row.enterprise_id) == ("410102", unit.pk)
 
 
+@pytest.mark.req("EPI-02")
+def test_deleting_a_batch_keeps_its_events_without_it(unit, source):
+    # the events' batch has no database constraint (one check per stored row); the ORM keeps
+    # the relation's rule
+    id_no = id_number(12)
+    batches = {
+        kind: ingest(kind, records_of(kind, id_no, unit), source=source, actor=None)
+        for kind in STORED
+        if kind != "arrival"
+    }
+    for kind, batch in batches.items():
+        batch.delete()
+        row = STORED[kind].objects.get()
+        assert row.batch_id is None and row.source_id == "lab-zz"
+
+
 def _snapshot():
     return {
         model.__name__: sorted(

@@ -65,8 +65,17 @@ class Event(models.Model):
     source = models.ForeignKey(
         "epidemic.DataSource", models.PROTECT, related_name="+", verbose_name=_("来源")
     )
+    # no database constraint: the batch row is written by the transaction that stores its events,
+    # and a constraint would check it once per event row (at commit; a tenth of a NAT batch's
+    # database time). Deleting a batch through the ORM still sets its events' batch to NULL.
     batch = models.ForeignKey(
-        FeedBatch, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("批次")
+        FeedBatch,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批次"),
+        db_constraint=False,
     )
     received_at = models.DateTimeField(_("接收时间"))
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
