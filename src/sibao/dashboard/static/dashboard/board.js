@@ -208,10 +208,15 @@
     refresh.addEventListener("click", function () { if (mapEl) { fetchMap({refresh: "1"}); } });
   }
 
-  /* the panels' own charts, drawn again after every poll */
-  function drawPanelCharts() {
-    panelCharts.forEach(function (c) { c.dispose(); });
+  /* the panels' own charts, drawn again after every poll; disposed before the poll's answer
+     replaces their elements, so that no chart outlives its element (a detached chart's pending
+     animation frame or tooltip would read a canvas that is gone) */
+  function disposePanelCharts() {
+    panelCharts.forEach(function (c) { if (!c.isDisposed()) { c.dispose(); } });
     panelCharts = [];
+  }
+  function drawPanelCharts() {
+    disposePanelCharts();
     document.querySelectorAll("#board-panels [data-chart]").forEach(function (el) {
       var source = document.getElementById(el.dataset.chart);
       if (!source) { return; }
@@ -233,6 +238,10 @@
     if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/accounts/login/") !== -1) {
       e.detail.shouldSwap = false;
       window.location.reload();
+      return;
+    }
+    if (e.detail.shouldSwap && e.detail.target && e.detail.target.id === "board-panels") {
+      disposePanelCharts();
     }
   });
   document.body.addEventListener("htmx:afterSettle", function (e) {
