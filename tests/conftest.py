@@ -15,6 +15,32 @@ from sibao.core.testing import (
 )
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--local-clock",
+        metavar="MINUTES",
+        type=int,
+        help="run with this process's clock set to MINUTES after today's local midnight (it then "
+        "runs on): a test that takes 'an hour ago' for 'earlier today' fails only in the first "
+        "hour of a day, and this finds it. Use SQLite: the database server's own clock stays",
+    )
+
+
+def pytest_configure(config):
+    minutes = config.getoption("--local-clock")
+    if minutes is None:
+        return
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.conf import settings
+
+    now = datetime.datetime.now(ZoneInfo(settings.TIME_ZONE))
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    time_machine.travel(midnight + datetime.timedelta(minutes=minutes), tick=True).start()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """On SQLite the test database is a file, never Django's default in-memory database.
