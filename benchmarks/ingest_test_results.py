@@ -10,9 +10,10 @@ Plain script, no test runner, PostgreSQL only (the bulk path under test is Postg
 It (re)creates a scratch database (``--db``, default ``sibao_bench_ingest`` on the local server,
 dropped first), migrates it, puts half of the people on a roster (so that ingestion also copies
 ``last_negative_at`` onto roster rows, as in production), ingests a first untimed round of tests
-(so that every person has a status row), then measures, each with fresh sample numbers so that
-nothing is a duplicate, and the ingested rounds each a day later than the one before (so that
-every result moves its person's status and roster row forward, as a new round of tests does):
+(so that every person has a status row), analyses the tables (as autovacuum would), then
+measures, each with fresh sample numbers so that nothing is a duplicate, and the ingested rounds
+each a day later than the one before (so that every result moves its person's status and roster
+row forward, as a new round of tests does):
 
 1. raw ``COPY``: the rows prepared in advance (person key already computed), one ``COPY``;
 2. ``ingest()``: records as the API receives them (ISO strings), in batches of ``--batch``:
