@@ -275,18 +275,20 @@ found AS MATERIALIZED (
         OFFSET 0
     ) t
 ),
-near AS MATERIALIZED (
-    SELECT f.person_key, f.code, f.t_in, f.t_out, f.t_in / %(bucket_us)s + d.d AS bucket
-    FROM found f CROSS JOIN (VALUES (-1), (0), (1)) AS d(d)
+-- each stay of the sources in its time bucket and the two beside it: the (few) sources are
+-- repeated, not the (many) rows found
+probe_buckets AS MATERIALIZED (
+    SELECT p.via, p.probe, p.s_in, p.s_out, p.s_in / %(bucket_us)s - d.d AS bucket
+    FROM probes p CROSS JOIN (VALUES (-1), (0), (1)) AS d(d)
 ),
 pairs AS (
     SELECT f.person_key, p.via, f.code, f.t_in,
            GREATEST(f.t_in, p.s_in - %(window_us)s) AS ov_from,
            LEAST(f.t_out, p.s_out + %(window_us)s) AS ov_to
-    FROM near f
-    JOIN probes p
+    FROM found f
+    JOIN probe_buckets p
       ON p.probe = f.code
-     AND p.s_in / %(bucket_us)s = f.bucket
+     AND p.bucket = f.t_in / %(bucket_us)s
      AND f.t_in < p.s_out + %(window_us)s
      AND f.t_out > p.s_in - %(window_us)s
 ),
