@@ -275,17 +275,17 @@ RECORD_FIELDS: dict[str, tuple[RecordField, ...]] = {
     ),
 }
 
-# kind -> function(batch, feed_batch, clean_records) -> number stored, for kinds stored by other
-# modules; it appends its own rejected records to ``batch.errors`` ({index, field, reason}) and
-# counts its duplicates in ``batch.duplicates``. A store registered with ``validates=True`` gets
-# the raw records and the batch's validator instead (``validate(records, offset)`` -> clean
-# values of that part), so that it can validate part by part while the database stores the
-# part before.
-_STORES: dict[str, tuple[Callable, bool]] = {}  # kind -> (store, whether it validates)
+# kind -> function(batch, feed_batch, records, validate) -> number stored, for kinds with a store
+# of their own (the NAT feed's bulk path below, the scans of ``places.ingest``): it gets the raw
+# records and the batch's validator (``validate(records, offset)`` -> clean values of that part),
+# so that it can validate part by part while the database stores the part before; it appends
+# its own rejected records to ``batch.errors`` ({index, field, reason}) and counts its duplicates
+# in ``batch.duplicates``.
+_STORES: dict[str, Callable] = {}
 
 
-def register_store(kind: str, store: Callable, *, validates: bool = False) -> None:
-    _STORES[FeedKind(kind)] = (store, validates)
+def register_store(kind: str, store: Callable) -> None:
+    _STORES[FeedKind(kind)] = store
 
 
 @dataclass
@@ -573,10 +573,6 @@ class _Validator:
             values["index"] = index
             clean.append(values)
         return clean
-
-
-def _validate(batch: _Batch, records) -> list[dict]:
-    return _Validator(batch)(records)
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -939,18 +935,10 @@ def _call_hooks(kind: str, stored: list) -> None:
         sentinel.on_itineraries(stored)
 
 
-def _validate_and_store(batch: _Batch, record: FeedBatch, records) -> int:
-    """Validate the whole batch, then store its clean records; returns the number stored."""
+def _store_clean(batch: _Batch, record: FeedBatch, clean: list[dict]) -> int:
+    """Store a batch's clean records (kinds without a store of their own); returns the number
+    stored."""
     kind = batch.kind
-    if kind == FeedKind.TEST_RESULT and connection.vendor == "postgresql":
-        validate = _Validator(batch)
-        accepted, positives = _store_test_results_postgresql(batch, record, records, validate)
-        _call_hooks(kind, positives)
-        return accepted
-    clean = _validate(batch, records)
-    if kind in _STORES:
-        store, _validates = _STORES[kind]
-        return store(batch, record, clean)
     if kind == FeedKind.ARRIVAL:
         return len(_store_arrivals(batch, clean))
     stored = _store_events(batch, record, clean)
@@ -959,6 +947,19 @@ def _validate_and_store(batch: _Batch, record: FeedBatch, records) -> int:
     status.apply(kind, stored)
     _call_hooks(kind, stored)
     return len(stored)
+
+
+def _store_test_results(batch: _Batch, record: FeedBatch, records, validate) -> int:
+    """The NAT feed's store: in parts through the pipeline on PostgreSQL, as the other event
+    kinds elsewhere."""
+    if connection.vendor != "postgresql":
+        return _store_clean(batch, record, validate(records))
+    accepted, positives = _store_test_results_postgresql(batch, record, records, validate)
+    _call_hooks(batch.kind, positives)
+    return accepted
+
+
+register_store(FeedKind.TEST_RESULT, _store_test_results)
 
 
 @transaction.atomic
@@ -991,11 +992,12 @@ def ingest(kind, records, *, source, actor, via="api") -> FeedBatch:
         total=len(records),
     )
     with translation.override(settings.LANGUAGE_CODE):
-        store, validates = _STORES.get(kind, (None, False))
-        if validates:
-            accepted = store(batch, record, records, _Validator(batch))
+        validate = _Validator(batch)
+        store = _STORES.get(kind)
+        if store is not None:
+            accepted = store(batch, record, records, validate)
         else:
-            accepted = _validate_and_store(batch, record, records)
+            accepted = _store_clean(batch, record, validate(records))
     # other apps' listeners of stored NAT results (epidemic.sentinel.add_test_result_listener)
     if kind == FeedKind.TEST_RESULT and accepted:
         from sibao.epidemic import sentinel

@@ -495,4 +495,4 @@ def store_scan_records(batch, record, records, validate) -> int:
 
 
 def register() -> None:
-    register_store(FeedKind.SCAN, store_scan_records, validates=True)
+    register_store(FeedKind.SCAN, store_scan_records)
