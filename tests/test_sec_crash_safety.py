@@ -94,7 +94,9 @@ class Feed:
     the thread stops at its first unanswered request (its server is gone).
     """
 
-    def __init__(self, port, token, path, bodies, *, headers=None, accept=(200,), threads=3):
+    def __init__(
+        self, port, token, path, bodies, *, headers=None, accept=(200,), threads=3, hold=None
+    ):
         self.port, self.token, self.path = port, token, path
         self.bodies = bodies
         self.headers = headers or {}
@@ -112,6 +114,9 @@ class Feed:
         self.errors = 0
         self.stop = threading.Event()
         self.workers: list[threading.Thread] = []
+        # with ``hold``, batches from that index on wait until ``released`` is set
+        self.hold = hold
+        self.released = threading.Event()
 
     def start(self, *, retry=False):
         self.retry = retry
@@ -128,11 +133,14 @@ class Feed:
         assert not any(w.is_alive() for w in self.workers), "a feed thread hangs"
 
     def _take(self):
-        with self.lock:
-            if self.next >= len(self.bodies) or self.stop.is_set():
-                return None
-            self.next += 1
-            return self.next - 1
+        while True:
+            with self.lock:
+                if self.next >= len(self.bodies) or self.stop.is_set():
+                    return None
+                if self.hold is None or self.next < self.hold or self.released.is_set():
+                    self.next += 1
+                    return self.next - 1
+            self.released.wait(0.05)
 
     def _run(self):
         client = Client(self.port, self.token, timeout=60)
@@ -187,14 +195,28 @@ class Feed:
 
 
 def kill_mid_feed(server, feeds, *, after):
-    """SIGKILL the server's process group once every feed has ``after`` batches acknowledged,
-    at a moment when each feed has a request in flight; returns those requests' numbers."""
+    """SIGKILL the server's process group once every feed has more than ``after`` batches
+    acknowledged, at a moment when each feed has a request in flight; returns those requests'
+    numbers.
+
+    Each feed holds its batches from ``after`` on until every feed has its first ``after``
+    acknowledged, so that a feed whose first requests were quick (a warm code path) cannot send
+    all its batches while another still waits for its first answers: the feeds then run on
+    together, and the moment comes within a few batches."""
+    for feed in feeds:
+        assert feed.hold == after, "the feeds are built with hold=after"
     deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if all(len(f.acked) >= after for f in feeds):
+            break
+        time.sleep(0.005)
+    for feed in feeds:
+        feed.released.set()
     while time.monotonic() < deadline:
         for feed in feeds:
             feed.lock.acquire()
         try:
-            if all(len(f.acked) >= after and f.in_flight > 0 for f in feeds):
+            if all(len(f.acked) > after and f.in_flight > 0 for f in feeds):
                 in_flight = [f.in_flight for f in feeds]
                 kill(server)
                 break
@@ -246,8 +268,7 @@ def multipart(fields: dict, filename: str, data: bytes) -> tuple[bytes, dict]:
 
 # --- the three feeds of the drill ---------------------------------------------------------------
 
-# enough batches that no feed runs out before every feed has two acknowledged and one in flight
-# (a fast feed that finished its batches left the kill waiting for a moment that never came)
+# enough batches that no feed runs out between its first answers after the hold and the kill
 BATCHES, NAT_SIZE, SCAN_SIZE, ROSTER_SIZE = 30, 250, 200, 20
 
 
@@ -336,7 +357,9 @@ def test_a_server_killed_mid_batch_loses_no_acknowledged_batch_and_commits_no_pa
     port = free_port()
     server = start_server(port, env, workers=2, threads=4, log=log_file("feeds-1"))
     feeds = {
-        kind: Feed(port, token, path, bodies, headers=headers, accept=(CREATED[kind],), threads=2)
+        kind: Feed(
+            port, token, path, bodies, headers=headers, accept=(CREATED[kind],), threads=2, hold=2
+        )
         for kind, (token, path, bodies, headers, _size, _stored) in specs.items()
     }
     try:
