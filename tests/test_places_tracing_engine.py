@@ -244,3 +244,28 @@ def test_a_close_contact_is_never_also_listed_as_secondary(place):
 def test_no_cases_or_no_scans_trace_nobody(place):
     assert run(cases=()) == ({}, {})
     assert run() == ({}, {})
+
+
+def test_a_contact_at_a_code_no_longer_stored_keeps_its_stays_space_unit_and_region(place):
+    """The engine reads a contact's space, unit and region from the place code (the stay copied
+    them from it); when that code's row is gone, from the stay itself."""
+    from sibao.places.models import PlaceCode
+
+    w1, w2 = place["w1"], place["w2"]
+    make_scan(w1, CASE, at(9), at(10))
+    make_scan(w1, person(1), at(9, 30), at(10, 30))
+    make_scan(w2, CASE, at(14), at(15))
+    make_scan(w2, person(2), at(14, 10), at(14, 50))
+    PlaceCode.objects.filter(pk=w2.pk).delete()
+
+    close, _secondary = run(secondary=False)
+
+    assert set(close) == {person(1), person(2)}
+    for key, code in ((person(1), w1), (person(2), w2)):
+        contact = close[key]
+        assert contact.place_code_id == code.pk
+        assert (contact.space_id, contact.enterprise_id, contact.region_code) == (
+            code.space_id,
+            code.enterprise_id,
+            code.region_code,
+        )

@@ -40,7 +40,8 @@ the same workshop at the same hours), the excluded people (the cases, and for th
 close contacts) are dropped inside the probe, and only the rows left are joined back to the stays
 they meet. Times are compared as integer microseconds, and each person's pairs are folded by one
 hash aggregate (count, total overlap, and the first overlap as the smallest array of (start, end,
-rank of whom they met, code, entry)); the unit and region of that one stay are read last. On
+rank of whom they met, code, entry)); the space, unit and region of that one stay are read last,
+from its place code (which the stay copied them from at ingestion). On
 SQLite the periods and the probes are ``VALUES`` common table expressions joined to the scan
 table through the same indexes, and the folding is done in Python.
 """
@@ -298,6 +299,13 @@ best AS (
     FROM pairs
     GROUP BY person_key
 )
+-- the space, unit and region a scan copies from its place code at ingestion, read from the code
+-- (one small table) rather than from the stay (an index probe of every day partition per
+-- contact); from the stay itself only for a code no longer stored
+SELECT b.person_key, b.first, b.n, b.total, pc.space_id, pc.enterprise_id, pc.region_code
+FROM best b
+JOIN places_placecode pc ON pc.id = b.first[4]
+UNION ALL
 SELECT b.person_key, b.first, b.n, b.total, s.space_id, s.enterprise_id, s.region_code
 FROM best b
 CROSS JOIN LATERAL (
@@ -308,6 +316,7 @@ CROSS JOIN LATERAL (
       AND person_key = b.person_key
     LIMIT 1
 ) s
+WHERE NOT EXISTS (SELECT FROM places_placecode pc WHERE pc.id = b.first[4])
 """
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
