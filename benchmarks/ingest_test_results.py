@@ -32,11 +32,14 @@ The ratios use the mean of the two ``COPY`` runs.
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.senders import post_batches  # noqa: E402
 
 
 def setup_django(server: str, name: str) -> None:
@@ -156,55 +159,8 @@ def through_ingest(batches, source) -> float:
     return time.perf_counter() - began
 
 
-def through_http(batches, key) -> float:
-    from django.test import Client
-
-    # an app server's start-up, as deployed (config/wsgi.py): the URL patterns loaded before the
-    # first request — else the first batch pays Django's lazy URL loading, about a second
-    import sibao.config.wsgi  # noqa: F401
-
-    client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
-    bodies = [json.dumps(batch) for batch in batches]
-    began = time.perf_counter()
-    for body in bodies:
-        answer = client.post("/api/feeds/test_result/", body, content_type="application/json")
-        assert answer.status_code == 200, answer.content[:300]
-    return time.perf_counter() - began
-
-
-def through_http_concurrently(batches, key, senders: int) -> float:
-    """The same endpoint with ``senders`` clients posting at once, each on its own thread and
-    database connection, as several laboratories (and server workers) do: one request's Python
-    work overlaps another's database work."""
-    import threading
-
-    from django.db import connections
-    from django.test import Client
-
-    bodies = [json.dumps(batch) for batch in batches]
-    failures = []
-
-    def send(share):
-        client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
-        try:
-            for body in share:
-                answer = client.post(
-                    "/api/feeds/test_result/", body, content_type="application/json"
-                )
-                if answer.status_code != 200:
-                    failures.append(answer.content[:300])
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send, args=(bodies[i::senders],)) for i in range(senders)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    assert not failures, failures[:1]
-    return elapsed
+def through_http(batches, key, senders: int = 1) -> float:
+    return post_batches("/api/feeds/test_result/", batches, key, senders=senders)
 
 
 def main():
@@ -242,7 +198,7 @@ def main():
     copy_first = raw_copy(keys, "RAW1-", now, source)
     ingest_seconds = through_ingest(chunks("ING-", 2), source)
     http_seconds = through_http(chunks("WEB-", 1), key)
-    concurrent_seconds = through_http_concurrently(chunks("PAR-", 0), key, args.senders)
+    concurrent_seconds = through_http(chunks("PAR-", 0), key, args.senders)
     copy_again = raw_copy(keys, "RAW2-", now, source)
     baseline = n / ((copy_first + copy_again) / 2)
     print(f"rows per run: {n}, batch: {args.batch}")

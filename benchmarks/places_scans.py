@@ -31,6 +31,8 @@ a. ingestion: ``--ingest-rows`` gateway records (10 000 per batch) through
    validation, the person key, code signatures, ``COPY`` + ``INSERT … ON CONFLICT`` + the
    risk lookup) against a raw ``COPY`` of the same rows (person key and code columns already
    resolved) into the same table and indexes, run before and after (the ratio uses the mean);
+   then other records again through the API with ``--senders`` clients at once (threads, a
+   database connection each), as many gateways post at the same time;
 b. one case over 14 days, ``--cases`` random workers: close contacts through
    ``POST /api/tracing-jobs/`` (an officer's API token; the job and its contacts are stored)
    and through the engine alone (``places.tracing.trace``), p50/p95; then close + secondary
@@ -61,6 +63,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+# the repository root, for ``benchmarks.senders`` when this file runs as a script
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TIERS = {"S": (20_000, 7), "M": (300_000, 21), "L": (4_000_000, 1)}
 SPACES_PER_UNIT = 13  # site, 2 gates, 6 workshops, canteen, office, 2 dormitory entrances
@@ -422,25 +428,16 @@ def raw_copy(rows, now) -> float:
     return time.perf_counter() - began
 
 
-def through_http(batches, key) -> float:
-    from django.test import Client
+def through_http(batches, key, senders: int = 1) -> float:
+    from benchmarks.senders import post_batches
 
-    # an app server's start-up, as deployed (config/wsgi.py): the URL patterns loaded before the
-    # first request — else the first batch pays Django's lazy URL loading, about a second
-    import sibao.config.wsgi  # noqa: F401
+    def rejected(answer):
+        return str(answer)[:300] if answer.get("rejected", 0) else None
 
-    client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
-    bodies = [json.dumps(batch) for batch in batches]
-    began = time.perf_counter()
-    for body in bodies:
-        answer = client.post("/api/feeds/scan/", body, content_type="application/json")
-        assert answer.status_code == 200, answer.content[:300]
-        result = answer.json()
-        assert result.get("rejected", 0) == 0, str(result)[:300]
-    return time.perf_counter() - began
+    return post_batches("/api/feeds/scan/", batches, key, senders=senders, check=rejected)
 
 
-def measure_ingestion(world: World, n: int, batch: int):
+def measure_ingestion(world: World, n: int, batch: int, senders: int = 2):
     from sibao.epidemic import actions
     from sibao.places.models import Scan
 
@@ -449,13 +446,16 @@ def measure_ingestion(world: World, n: int, batch: int):
     records, _rows = ingestion_rows(world, n, "H", 1)
     _records, first = ingestion_rows(world, n, "R1-", 2)
     _records, again = ingestion_rows(world, n, "R2-", 3)
+    together, _rows = ingestion_rows(world, n, "P", 4)
     before = Scan.objects.count()
-    batches = [records[i : i + batch] for i in range(0, n, batch)]
     with frozen_heap():
         copy_first = raw_copy(first, world.now)
-        http = through_http(batches, key)
+        http = through_http([records[i : i + batch] for i in range(0, n, batch)], key)
+        http_together = through_http(
+            [together[i : i + batch] for i in range(0, n, batch)], key, senders
+        )
         copy_again = raw_copy(again, world.now)
-    assert Scan.objects.count() == before + 3 * n
+    assert Scan.objects.count() == before + 4 * n
     # the measured rows go again, so that every run (and ``--reuse``) traces the generated rows
     from django.db import connection
 
@@ -469,6 +469,9 @@ def measure_ingestion(world: World, n: int, batch: int):
         "copy_again": n / copy_again,
         "http": n / http,
         "ratio": (n / http) / baseline,
+        "senders": senders,
+        "http_together": n / http_together,
+        "ratio_together": (n / http_together) / baseline,
     }
 
 
@@ -755,6 +758,9 @@ def main():
     parser.add_argument("--unit-size", type=int, default=200)
     parser.add_argument("--ingest-rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument(
+        "--senders", type=int, default=2, help="clients posting at once in the second HTTP run"
+    )
     parser.add_argument("--cases", type=int, default=50, help="single cases for p50/p95")
     parser.add_argument("--secondary-cases", type=int, default=10)
     parser.add_argument(
@@ -825,11 +831,13 @@ def _generated_at(fallback):
 
 
 def report_ingestion(world, args):
-    ingestion = measure_ingestion(world, args.ingest_rows, args.batch)
+    ingestion = measure_ingestion(world, args.ingest_rows, args.batch, args.senders)
     print(
         f"a. ingestion, {args.ingest_rows:,} rows in batches of {args.batch:,}: raw COPY "
         f"{ingestion['copy_first']:,.0f} / {ingestion['copy_again']:,.0f} rows/s, HTTP "
-        f"{ingestion['http']:,.0f} rows/s, ratio {ingestion['ratio']:.2f} (goal ≥ 0.5)",
+        f"{ingestion['http']:,.0f} rows/s, ratio {ingestion['ratio']:.2f} (goal ≥ 0.5); "
+        f"{ingestion['senders']} senders at once {ingestion['http_together']:,.0f} rows/s, "
+        f"ratio {ingestion['ratio_together']:.2f}",
         flush=True,
     )
 
