@@ -29,6 +29,7 @@ from sibao.core.testing import (
 )
 from sibao.epidemic.models import PersonStatus
 from sibao.places import actions
+from sibao.places.api.tracing import TracingContactSerializer
 from sibao.places.models import TracingContact, TracingJob
 
 pytestmark = pytest.mark.req("EPI-07")
@@ -111,6 +112,11 @@ def test_the_health_office_runs_a_trace_through_the_api(outbreak, officer, login
     # the answer of the run is what was stored, field by field
     assert sorted(detail["contacts"], key=lambda c: c["person_key"]) == sorted(
         body["contacts"], key=lambda c: c["person_key"]
+    )
+    # ... and what DRF's own serializer of the contacts gives
+    drf = json.loads(json.dumps(TracingContactSerializer(job.contacts.all(), many=True).data))
+    assert sorted(drf, key=lambda c: c["person_key"]) == sorted(
+        detail["contacts"], key=lambda c: c["person_key"]
     )
     listing = client.get(URL).json()
     assert [row["id"] for row in listing["results"]] == [job.pk]

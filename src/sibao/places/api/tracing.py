@@ -4,6 +4,8 @@ contacts) and ``POST /api/tracing-jobs/``, which runs a trace synchronously thro
 office runs traces; the headquarters read jobs. ID numbers are accepted in the request and never
 returned: the job carries person keys and masked numbers."""
 
+import functools
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -79,6 +81,24 @@ class TracingJobDetailSerializer(TracingJobSerializer):
         return contact_rows(rows)
 
 
+@functools.cache
+def _contact_fields() -> tuple:
+    """(name, source, how to represent it or None for an ISO 8601 date-time) of each readable
+    field of ``TracingContactSerializer``: built once (a model serializer builds its fields from
+    the model on every instance)."""
+    fields = []
+    for field in TracingContactSerializer()._readable_fields:
+        represent = field.to_representation
+        if (
+            type(field) is serializers.DateTimeField
+            and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+            and not hasattr(field, "timezone")
+        ):
+            represent = None
+        fields.append((field.field_name, field.source, represent))
+    return tuple(fields)
+
+
 def contact_rows(rows) -> list[dict]:
     """``TracingContactSerializer(rows, many=True).data``, the same values, without DRF's
     per-row machinery (a job can hold thousands of contacts): each field's own
@@ -90,16 +110,7 @@ def contact_rows(rows) -> list[dict]:
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    fields = []
-    for field in TracingContactSerializer()._readable_fields:
-        represent = field.to_representation
-        if (
-            type(field) is serializers.DateTimeField
-            and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
-            and not hasattr(field, "timezone")
-        ):
-            represent = iso
-        fields.append((field.field_name, field.source, represent))
+    fields = [(name, source, represent or iso) for name, source, represent in _contact_fields()]
     result = []
     for row in rows:
         item = {}
