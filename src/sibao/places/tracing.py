@@ -277,10 +277,12 @@ found AS MATERIALIZED (
     ) t
 ),
 -- each stay of the sources in its time bucket and the two beside it: the (few) sources are
--- repeated, not the (many) rows found
+-- repeated, not the (many) rows found; and only the stays at a code where someone was found
+-- (many cases' close contacts: most of their codes found nobody left to find)
 probe_buckets AS MATERIALIZED (
     SELECT p.via, p.probe, p.s_in, p.s_out, p.s_in / %(bucket_us)s - d.d AS bucket
     FROM probes p CROSS JOIN (VALUES (-1), (0), (1)) AS d(d)
+    WHERE p.probe IN (SELECT code FROM found)
 ),
 pairs AS (
     SELECT f.person_key, p.via, f.code, f.t_in,
